@@ -1,0 +1,66 @@
+# Leadbook: `make run` to try it, `make test` before you commit.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Where `make test` runs the PostgreSQL-only tests (concurrency) when the main run is on SQLite.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+PG_EXTRA ?= 1
+
+.PHONY: run install install-dev test lint format migrate pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+.env:
+	cp .env.example .env
+
+install: $(VENV)/.installed .env
+
+install-dev: $(VENV)/.installed-dev .env
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+# Sets everything up, then serves the app with a background task worker. Ctrl-C stops both.
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@$(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=leads_project.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+pytest: install-dev
+	$(BIN)/pytest
+
+# Lint, then the whole suite on DATABASE_URL (SQLite unless set). On SQLite, the tests that
+# need PostgreSQL then run against TEST_POSTGRES_URL when a server answers there.
+test: lint
+	$(BIN)/pytest
+	@case "$${DATABASE_URL:-sqlite}" in postgres*) exit 0;; esac; \
+	if [ "$(PG_EXTRA)" != "1" ]; then exit 0; fi; \
+	if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== PostgreSQL-only tests (concurrency) on $(TEST_POSTGRES_URL)"; \
+		DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m postgres; \
+	else \
+		echo "!! WARNING: no PostgreSQL at $(TEST_POSTGRES_URL): the concurrency tests were SKIPPED."; \
+	fi

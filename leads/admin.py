@@ -1,0 +1,287 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from leads.admin_base import (
+    CappedCountPaginator,
+    WorkspaceScopedAdmin,
+    WorkspaceScopedInline,
+    admin_workspace_ids,
+)
+from leads.models import (
+    ActionLog,
+    ApiKey,
+    CustomField,
+    Lead,
+    LeadSource,
+    Membership,
+    Rotation,
+    RotationMember,
+    Stage,
+    Tag,
+    Team,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    Workspace,
+)
+from leads.services.api_keys import api_key_create
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "last_login"]
+    search_fields = ["email", "full_name"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        ids = admin_workspace_ids(request)
+        if ids is None:
+            return qs
+        return qs.filter(memberships__workspace__in=ids).distinct()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return request.user.is_superuser or admin_workspace_ids(request) != []
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "account_id",
+        "uuid",
+        "default_region",
+        "default_timezone",
+        "created_at",
+    ]
+    search_fields = ["name", "account_id", "uuid"]
+    readonly_fields = ["uuid", "account_id", "created_at", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        ids = admin_workspace_ids(request)
+        qs = super().get_queryset(request)
+        return qs if ids is None else qs.filter(pk__in=ids)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return admin_workspace_ids(request) != []
+
+    def has_view_permission(self, request: HttpRequest, obj: Workspace | None = None) -> bool:
+        ids = admin_workspace_ids(request)
+        return ids is None or (bool(ids) and (obj is None or obj.pk in ids))
+
+    has_change_permission = has_view_permission
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Workspace | None = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(Membership)
+class MembershipAdmin(WorkspaceScopedAdmin):
+    list_display = ["__str__", "user", "workspace", "role", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__email", "display_name"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user", "workspace"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(WorkspaceScopedAdmin):
+    list_display = [
+        "name",
+        "display_prefix",
+        "workspace",
+        "scopes",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["display_prefix", "last_used_at", "created_by", "created_at"]
+    fields = ["workspace", "name", "scopes", "expires_at", "revoked_at", *readonly_fields]
+    actions = ["revoke"]
+    list_select_related = ["workspace"]
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: object, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, secret = api_key_create(
+            workspace=obj.workspace,
+            name=obj.name,
+            scopes=obj.scopes or None,
+            created_by=request.user,
+            expires_at=obj.expires_at,
+        )
+        obj.pk = key.pk
+        obj.prefix, obj.secret_hash = key.prefix, key.secret_hash
+        obj._state.adding = False
+        messages.warning(request, f"Copy this key now; it is not shown again: {secret}")
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} key(s).")
+
+
+class LeadSourceInline(WorkspaceScopedInline):
+    model = LeadSource
+    fields = ["name", "is_active"]
+
+
+@admin.register(Team)
+class TeamAdmin(WorkspaceScopedAdmin):
+    list_display = ["name", "workspace", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+    inlines = [LeadSourceInline]
+
+
+@admin.register(LeadSource)
+class LeadSourceAdmin(WorkspaceScopedAdmin):
+    list_display = ["name", "team", "workspace", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "team__name"]
+    autocomplete_fields = ["team"]
+    list_select_related = ["team", "workspace"]
+
+
+class RotationMemberInline(WorkspaceScopedInline):
+    model = RotationMember
+    fields = ["order", "membership", "weight", "is_active"]
+    autocomplete_fields = ["membership"]
+    ordering = ["order", "id"]
+
+
+@admin.register(Rotation)
+class RotationAdmin(WorkspaceScopedAdmin):
+    list_display = ["name", "team", "workspace", "status", "position"]
+    list_filter = ["status"]
+    search_fields = ["name", "team__name"]
+    autocomplete_fields = ["team"]
+    inlines = [RotationMemberInline]
+    list_select_related = ["team", "workspace"]
+
+
+@admin.register(Stage)
+class StageAdmin(WorkspaceScopedAdmin):
+    list_display = ["name", "slug", "workspace", "position", "color", "is_won", "is_lost"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(WorkspaceScopedAdmin):
+    list_display = ["label", "slug", "field_type", "workspace", "position"]
+    list_filter = ["field_type"]
+    search_fields = ["label", "slug"]
+    prepopulated_fields = {"slug": ["label"]}
+
+
+@admin.register(Tag)
+class TagAdmin(WorkspaceScopedAdmin):
+    list_display = ["name", "workspace", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(Lead)
+class LeadAdmin(WorkspaceScopedAdmin):
+    list_display = [
+        "__str__",
+        "email",
+        "phone",
+        "company",
+        "stage",
+        "assignee",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "source_type", "is_test"]
+    search_fields = ["=email_normalized", "=phone_last10", "last_name", "company", "=uuid"]
+    list_select_related = ["stage", "assignee__user"]
+    autocomplete_fields = ["team", "lead_source", "stage", "assignee", "tags"]
+    readonly_fields = ["uuid", "email_normalized", "phone_last10", "created_at", "updated_at"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 50
+    date_hierarchy = None
+
+
+@admin.register(ActionLog)
+class ActionLogAdmin(WorkspaceScopedAdmin):
+    list_display = ["created_at", "type", "event", "summary", "actor_label", "status", "lead_pk"]
+    list_filter = ["type", "status"]
+    search_fields = ["=lead_pk", "event", "summary"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    raw_id_fields = ["lead", "parent"]
+
+    def has_change_permission(self, request: HttpRequest, obj: ActionLog | None = None) -> bool:
+        return False  # the audit trail is append-only
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(WorkspaceScopedAdmin):
+    list_display = ["url", "workspace", "payload_format", "event_types", "is_active", "deleted_at"]
+    list_filter = ["is_active", "payload_format"]
+    search_fields = ["url", "description"]
+    readonly_fields = ["uuid", "created_at", "updated_at"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(WorkspaceScopedAdmin):
+    list_display = [
+        "created_at",
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "event_type"]
+    readonly_fields = [
+        "endpoint",
+        "event_id",
+        "event_type",
+        "body",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "last_error",
+        "last_response_body",
+        "delivered_at",
+        "created_at",
+    ]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_select_related = ["endpoint"]
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False

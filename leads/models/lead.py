@@ -1,0 +1,347 @@
+"""The canonical lead and what describes it: stages, custom fields, tags."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+from leads.models.base import TimeStampedModel, choices_check
+from leads.models.routing import LeadSource, Team
+from leads.models.workspace import ApiKey, Membership, User, Workspace
+
+
+class Stage(TimeStampedModel):
+    """A column of the pipeline. Won/lost stages end a lead's journey."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="stages")
+    slug = models.SlugField(max_length=64)
+    name = models.CharField(max_length=120)
+    color = models.CharField(max_length=7, default="#64748b", help_text="Hex colour, e.g. #2563eb")
+    position = models.PositiveIntegerField(default=0)
+    is_won = models.BooleanField(default=False)
+    is_lost = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "slug"], name="leads_stage_slug_per_ws"),
+            models.CheckConstraint(
+                condition=~Q(is_won=True, is_lost=True), name="leads_stage_not_won_and_lost"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    BOOLEAN = "boolean", "Yes / no"
+    DATE = "date", "Date"
+    SELECT = "select", "One of a list"
+
+
+class CustomField(TimeStampedModel):
+    """A workspace-defined lead attribute, stored in Lead.custom_fields by slug."""
+
+    Type = CustomFieldType
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="custom_fields")
+    slug = models.SlugField(max_length=64)
+    label = models.CharField(max_length=120)
+    field_type = models.CharField(max_length=16, choices=Type.choices, default=Type.TEXT)
+    choices = models.JSONField(default=list, blank=True, help_text="Allowed values for a list.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "slug"], name="leads_customfield_slug_per_ws"
+            ),
+            choices_check("field_type", CustomFieldType, "leads_customfield_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Tag(models.Model):
+    """A label on leads. Names are unique per workspace regardless of case."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("workspace", Lower("name"), name="leads_tag_name_ci_per_ws"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadQuerySet(models.QuerySet):
+    def for_workspace(self, workspace: Workspace) -> "LeadQuerySet":
+        """Leads of one workspace."""
+        return self.filter(workspace=workspace)
+
+    def open(self) -> "LeadQuerySet":
+        """Leads still being worked: not archived, not won or lost, not closed."""
+        return self.filter(
+            archived_at__isnull=True,
+            status__in=[Lead.Status.IN_PROGRESS, Lead.Status.REVIEW],
+        ).exclude(Q(stage__is_won=True) | Q(stage__is_lost=True))
+
+    def active(self) -> "LeadQuerySet":
+        """Leads that are not archived."""
+        return self.filter(archived_at__isnull=True)
+
+    def assigned_to(self, member: Membership) -> "LeadQuerySet":
+        """Leads whose owner is this member."""
+        return self.filter(assignee=member)
+
+    def visible_to(self, member: Membership) -> "LeadQuerySet":
+        """What a member may see: agents their own and unassigned leads, others all."""
+        qs = self.for_workspace(member.workspace)
+        if member.sees_all_leads or member.role == Membership.Role.VIEWER:
+            return qs
+        return qs.filter(Q(assignee=member) | Q(assignee__isnull=True))
+
+    def matching(self, workspace: Workspace, *, email_key: str, phone_key: str) -> "LeadQuerySet":
+        """Leads sharing the normalized email or the last ten phone digits."""
+        condition = Q()
+        if email_key:
+            condition |= Q(email_normalized=email_key)
+        if phone_key:
+            condition |= Q(phone_last10=phone_key)
+        if not condition:
+            return self.none()
+        return self.for_workspace(workspace).filter(condition)
+
+
+class LeadStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    REVIEW = "review", "Review"
+    COMPLETED = "completed", "Completed"
+    NOT_INTERESTED = "not_interested", "Not interested"
+    OPTED_OUT = "opted_out", "Opted out"
+
+
+class LeadAssigneeType(models.TextChoices):
+    HUMAN = "HUMAN_AGENT", "Human"
+    AI = "AI_AGENT", "AI agent"
+
+
+class LeadSourcePlatform(models.TextChoices):
+    GOOGLE_ADS = "google_ads", "Google Ads"
+    META_ADS = "meta_ads", "Meta Ads"
+    GOOGLE_ORGANIC = "google_organic", "Google organic"
+    DIRECT = "direct", "Direct"
+    REFERRAL = "referral", "Referral"
+    HUBSPOT = "hubspot", "HubSpot"
+    ZOHO = "zoho", "Zoho"
+    GHL = "ghl", "GoHighLevel"
+    SHOPIFY = "shopify", "Shopify"
+    ZENMAID = "zenmaid", "ZenMaid"
+    LEAD_DOCKET = "lead_docket", "Lead Docket"
+    SALESFORCE = "salesforce", "Salesforce"
+
+
+class LeadSourceType(models.TextChoices):
+    FORM = "form", "Form"
+    PHONE_CALL = "phone_call", "Phone call"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    SMS = "sms", "SMS"
+    MANUAL = "manual", "Manual"
+    IMPORT = "import", "Import"
+
+
+class LeadLineChoice(models.TextChoices):
+    BUYER = "buyer", "Buyer"
+    SELLER = "seller", "Seller"
+
+
+class Lead(TimeStampedModel):
+    """One person or business a sales team is working. Every API family, the staff pages
+    and the admin read and write these same rows."""
+
+    Status = LeadStatus
+
+    AssigneeType = LeadAssigneeType
+
+    SourcePlatform = LeadSourcePlatform
+
+    SourceType = LeadSourceType
+
+    LeadLine = LeadLineChoice
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="leads")
+
+    # Person
+    first_name = models.CharField(max_length=150, blank=True)
+    middle_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    email_normalized = models.CharField(max_length=254, blank=True, editable=False)
+    phone = PhoneNumberField(blank=True)
+    phone_last10 = models.CharField(max_length=10, blank=True, editable=False)
+    timezone = models.CharField(max_length=64, blank=True)
+    timezone_inferred = models.BooleanField(default=False)
+    img_src = models.URLField(max_length=500, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    position = models.CharField(max_length=150, blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    buying_role = models.CharField(max_length=100, blank=True)
+
+    # Business
+    company = models.CharField(max_length=255, blank=True)
+    website = models.URLField(max_length=500, blank=True)
+    branch = models.CharField(max_length=150, blank=True)
+    products_services_sold = models.CharField(max_length=500, blank=True)
+    number_of_employees = models.PositiveIntegerField(null=True, blank=True)
+    current_payment_processor = models.CharField(max_length=150, blank=True)
+    monthly_transaction_volume = models.BigIntegerField(null=True, blank=True)
+    interested_in_switching = models.BooleanField(null=True, blank=True)
+    process_stage = models.CharField(max_length=100, blank=True)
+    application_id = models.CharField(max_length=100, blank=True)
+
+    # Origin
+    external_id = models.CharField(max_length=255, blank=True)
+    external_portal_link = models.URLField(max_length=500, blank=True)
+    source = models.CharField(max_length=255, blank=True)
+    source_platform = models.CharField(max_length=32, blank=True, choices=SourcePlatform.choices)
+    source_type = models.CharField(max_length=32, blank=True, choices=SourceType.choices)
+    lead_line = models.CharField(max_length=16, blank=True, choices=LeadLine.choices)
+    lead_source = models.ForeignKey(
+        LeadSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+
+    # Work
+    assignee = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    assignee_type = models.CharField(
+        max_length=16, choices=AssigneeType.choices, default=AssigneeType.HUMAN
+    )
+    stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    score = models.IntegerField(null=True, blank=True)
+    qualified = models.BooleanField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    activity_summary = models.TextField(blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
+
+    # Consent, verification, lifecycle
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opt_out_channel = models.CharField(max_length=32, blank=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    is_test = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every required checklist item was first done."
+    )
+    last_contacted_at = models.DateTimeField(null=True, blank=True)
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+    interaction_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            choices_check("status", LeadStatus, "leads_lead_status_valid"),
+            choices_check("assignee_type", LeadAssigneeType, "leads_lead_assignee_type_valid"),
+            models.CheckConstraint(
+                condition=Q(source_platform="") | Q(source_platform__in=LeadSourcePlatform.values),
+                name="leads_lead_source_platform_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_type="") | Q(source_type__in=LeadSourceType.values),
+                name="leads_lead_source_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(lead_line="") | Q(lead_line__in=LeadLineChoice.values),
+                name="leads_lead_lead_line_valid",
+            ),
+        ]
+        indexes = [
+            # Duplicate matching by email (lead_find_matches, MEGA merge, import dedupe).
+            models.Index(
+                fields=["workspace", "email_normalized"],
+                condition=~Q(email_normalized=""),
+                name="leads_lead_ws_email_match",
+            ),
+            # Duplicate matching and format-agnostic search by the last ten phone digits.
+            models.Index(
+                fields=["workspace", "phone_last10"],
+                condition=~Q(phone_last10=""),
+                name="leads_lead_ws_phone_match",
+            ),
+            # Keyset pages sorted by creation (Pulse default -createdAt, MEGA created_at).
+            models.Index(fields=["workspace", "created_at", "id"], name="leads_lead_ws_created"),
+            # Keyset pages sorted by last change (MEGA default sort, incremental polling).
+            models.Index(fields=["workspace", "updated_at", "id"], name="leads_lead_ws_updated"),
+            # MEGA sort_by=last_interaction_at.
+            models.Index(
+                fields=["workspace", "last_interaction_at", "id"], name="leads_lead_ws_interaction"
+            ),
+            # Pipeline board and the stage filter of the lead list.
+            models.Index(fields=["workspace", "stage", "created_at"], name="leads_lead_ws_stage"),
+            # "My leads" for agents and the assignee filter.
+            models.Index(
+                fields=["workspace", "assignee", "created_at"], name="leads_lead_ws_assignee"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or str(self.phone) or f"Lead {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def did_opt_out(self) -> bool:
+        return self.opted_out_at is not None
+
+    @property
+    def phone_e164(self) -> str:
+        return self.phone.as_e164 if self.phone else ""
+
+    def record_interaction(self, when: "timezone.datetime | None" = None) -> None:
+        """Count a call or message with this lead."""
+        when = when or timezone.now()
+        Lead.objects.filter(pk=self.pk).update(
+            last_interaction_at=when,
+            interaction_count=models.F("interaction_count") + 1,
+            updated_at=timezone.now(),
+        )
+        self.refresh_from_db(fields=["last_interaction_at", "interaction_count", "updated_at"])

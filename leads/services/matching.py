@@ -1,0 +1,62 @@
+"""Finding the lead an incoming one duplicates, safely under concurrency."""
+
+import hashlib
+
+from django.db import connection
+
+from leads.models import Lead, Workspace
+from leads.services.phones import phone_match_key
+
+
+def email_match_key(email: str) -> str:
+    """Emails match case-insensitively, ignoring surrounding spaces. Dots and +tags are
+    kept: they can be real, different mailboxes."""
+    return (email or "").strip().lower()
+
+
+def match_lock(workspace: Workspace, *, email_key: str, phone_key: str) -> None:
+    """Serialize check-then-insert for the same email or phone within a workspace.
+
+    PostgreSQL: transaction-scoped advisory locks, taken in a fixed order so two requests
+    never deadlock. SQLite: IMMEDIATE transactions already serialize every writer."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        k
+        for k in (f"e:{email_key}" if email_key else "", f"p:{phone_key}" if phone_key else "")
+        if k
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            digest = hashlib.blake2b(f"{workspace.pk}:{key}".encode(), digest_size=8).digest()
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+            )
+
+
+def lead_find_match(
+    workspace: Workspace, *, email: str = "", phone_e164: str = ""
+) -> tuple[Lead | None, str | None]:
+    """The oldest lead with the same email (checked first) or the same last ten phone
+    digits, and which of the two matched."""
+    email_key = email_match_key(email)
+    phone_key = phone_match_key(phone_e164)
+    if email_key:
+        lead = (
+            Lead.objects.for_workspace(workspace)
+            .filter(email_normalized=email_key)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if lead is not None:
+            return lead, "email"
+    if phone_key:
+        lead = (
+            Lead.objects.for_workspace(workspace)
+            .filter(phone_last10=phone_key)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if lead is not None:
+            return lead, "phone"
+    return None, None
