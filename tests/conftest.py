@@ -33,6 +33,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; every test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def make_member(workspace: Workspace, email: str, role: str, name: str = "") -> Membership:
     user = User.objects.create_user(email=email, password="correct-horse-battery", full_name=name)
     return Membership.objects.create(

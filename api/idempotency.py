@@ -1,0 +1,177 @@
+"""Idempotency-Key on every POST of every family.
+
+The claim (an IdempotencyRecord) is inserted in the same transaction as the work and
+holds the response, so it exists exactly when the work committed:
+
+- same key, same body, after commit: the stored status and body are replayed with
+  `Idempotent-Replayed: true`;
+- same key, different body: 409 `idempotency_key_reused`;
+- same key while the first request is still running: the second INSERT waits on the
+  unique index; when the first commits it replays, when the first rolls back it does the
+  work itself. On PostgreSQL the wait is bounded (IDEMPOTENCY_WAIT_SECONDS); past it the
+  client gets 409 `idempotency_request_in_progress` with Retry-After;
+- only successful (2xx) responses are stored. Anything else rolls back the whole
+  transaction, claim included, so a corrected retry with the same key goes through.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.errors import ApiError
+from api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+WAIT_SECONDS = 10
+
+
+def validate_key(key: str) -> str:
+    if key == "" or key.strip() == "":
+        raise ApiError(400, "idempotency_key_invalid", "The Idempotency-Key header is empty.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ApiError(
+            400,
+            "idempotency_key_invalid",
+            f"The Idempotency-Key header is longer than {MAX_KEY_LENGTH} characters.",
+        )
+    if any(ord(c) < 0x20 or ord(c) > 0x7E for c in key):
+        raise ApiError(
+            400,
+            "idempotency_key_invalid",
+            "The Idempotency-Key header may hold printable ASCII characters only.",
+        )
+    return key
+
+
+def fingerprint(request: Request) -> str:
+    """What makes two requests "the same": method, path, query and body (JSON compared
+    by value, uploaded files by content)."""
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(request.path.encode())
+    digest.update(json.dumps(sorted(request.query_params.lists())).encode())
+    data = request.data
+    if hasattr(data, "lists"):
+        data = dict(data.lists())
+    digest.update(json.dumps(data, sort_keys=True, default=str).encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest.update(name.encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, print_: str) -> HttpResponse:
+    if record.fingerprint != print_:
+        raise ApiError(
+            409,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used with a different request.",
+        )
+    response = HttpResponse(
+        record.body, status=record.status_code, content_type=record.content_type
+    )
+    response[REPLAYED] = "true"
+    return response
+
+
+def _body(response: HttpResponse) -> tuple[str, str]:
+    """The bytes the client receives (DRF renders Response.data with JSONRenderer)."""
+    if isinstance(response, Response):
+        return JSONRenderer().render(response.data).decode(), "application/json"
+    return response.content.decode(), response.get("Content-Type", "application/json")
+
+
+def run_write(
+    request: Request,
+    handler: Callable[..., HttpResponse],
+    *args: Any,
+    idempotent: bool,
+    **kwargs: Any,
+) -> HttpResponse:
+    """Run a write handler in one transaction, under the request's Idempotency-Key when
+    it sent one and the endpoint is idempotent."""
+    key = request.headers.get(HEADER) if idempotent else None
+    if key is None:
+        with transaction.atomic():
+            response = handler(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+        return response
+
+    validate_key(key)
+    workspace = request.auth.workspace
+    endpoint = f"{request.method} {request.path}"[:300]
+    print_ = fingerprint(request)
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+
+    existing = IdempotencyRecord.objects.filter(
+        workspace=workspace, endpoint=endpoint, key=key
+    ).first()
+    if existing is not None:
+        if existing.created_at >= cutoff:
+            return _replay(existing, print_)
+        existing.delete()  # past retention: the key is new again
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'")
+                record = IdempotencyRecord.objects.create(
+                    workspace=workspace,
+                    endpoint=endpoint,
+                    key=key,
+                    fingerprint=print_,
+                    status_code=0,
+                    content_type="",
+                    body="",
+                )
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+        except IntegrityError:
+            committed = IdempotencyRecord.objects.get(
+                workspace=workspace, endpoint=endpoint, key=key
+            )
+            return _replay(committed, print_)
+        except OperationalError as exc:
+            if "lock timeout" not in str(exc).lower():
+                raise
+            raise ApiError(
+                409,
+                "idempotency_request_in_progress",
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                headers={"Retry-After": "1"},
+            ) from None
+
+        response = handler(request, *args, **kwargs)
+        if not 200 <= response.status_code < 300:
+            transaction.set_rollback(True)
+            return response
+        record.status_code = response.status_code
+        record.body, record.content_type = _body(response)
+        record.save(update_fields=["status_code", "content_type", "body"])
+        return response
+
+
+def idempotency_purge(*, now: "timezone.datetime | None" = None) -> int:
+    """Delete records past the retention period (IDEMPOTENCY_TTL_HOURS, at least 24)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

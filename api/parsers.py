@@ -1,0 +1,41 @@
+"""JSON parsing with a hard size limit, whether or not the client sent Content-Length."""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+from api.errors import ApiError
+
+
+def body_too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        "payload_too_large",
+        f"The request body is larger than the limit of {limit} bytes.",
+    )
+
+
+class LimitedJSONParser(parsers.JSONParser):
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: dict | None = None
+    ) -> Any:
+        view = (parser_context or {}).get("view")
+        limit = view.body_limit() if hasattr(view, "body_limit") else settings.API_MAX_BODY_BYTES
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise body_too_large(limit)
+        if not raw.strip():
+            raise ParseError("The request body is empty; send a JSON object.")
+        try:
+            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except UnicodeDecodeError:
+            raise ParseError("The request body is not UTF-8 text.") from None
+        except (ValueError, RecursionError) as exc:
+            raise ParseError(f"The request body is not valid JSON: {exc}") from None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed in JSON")
