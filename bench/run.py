@@ -344,7 +344,8 @@ def main() -> None:
             }
             r = results[s.name]
             print(
-                f"{s.name:26} {r['rps']:9.1f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  non-2xx {r['non2xx']}",
+                f"{s.name:26} {r['rps']:9.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                f"p99 {r['p99_ms']:7.2f} ms  non-2xx {r['non2xx']}",
                 flush=True,
             )
         total_requests = sum(r["requests"] for r in results.values())
@@ -372,8 +373,8 @@ def report(
         if ref and name != "reference-insert" and r["scenario"]["kind"] == "create":
             ratio = f"{r['rps'] / ref['rps']:.0%} of req/s, p99 {r['p99_ms'] / ref['p99_ms']:.1f}x"
         lines.append(
-            f"| {name} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} "
-            f"| {r['non2xx']} | {ratio} |"
+            f"| {name} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
+            f"| {r['p99_ms']:.1f} | {r['non2xx']} | {ratio} |"
         )
     for first, deep in (
         ("mega-list-first", "mega-list-page-1000"),
