@@ -101,6 +101,10 @@ class LeadChecklist:
         self.lead = lead
         self.items = items
         self.rows: dict[int, LeadChecklistItem] = {r.item_id: r for r in rows}
+        by_pk = {i.pk: i for i in items}
+        for row in self.rows.values():
+            if row.item_id in by_pk:  # reuse the loaded item: no query per row
+                row.item = by_pk[row.item_id]
         self.documents = documents
         self._document: dict[str, Any] | None = None
 
