@@ -14,7 +14,8 @@ from leads.admin_base import (
 
 SCHEMA_HELP = (
     "A JSON Schema. Conditions are checked against the lead's data document: its fields "
-    "(first_name, email, phone, company, status, tags, custom_fields, …) and every "
+    "(first_name, email, phone, company, status, tags in lower case, custom_fields, …) "
+    "and every "
     'checklist value by code, e.g. {"properties": {"entity_type": {"const": "LLC"}}, '
     '"required": ["entity_type"]}. Leave empty for "always".'
 )

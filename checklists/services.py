@@ -137,8 +137,9 @@ class LeadChecklist:
 
     def data_document(self) -> dict[str, Any]:
         """What conditions are evaluated against: the lead's fields (canonical names, empty
-        ones left out, plus phone, tags and custom_fields) and every checklist value by
-        code. A checklist code wins over a lead field of the same name."""
+        ones left out, plus phone, opted_out, tags in lower case and custom_fields) and
+        every checklist value by code. A checklist code wins over a lead field of the
+        same name."""
         if self._document is None:
             lead = self.lead
             doc: dict[str, Any] = {}
@@ -149,7 +150,8 @@ class LeadChecklist:
             if lead.phone:
                 doc["phone"] = lead.phone_e164
             doc["opted_out"] = lead.opted_out_at is not None
-            doc["tags"] = [t.name for t in lead.tags.all()] if lead.pk else []
+            # Tags match case-insensitively everywhere, so conditions see them lower-cased.
+            doc["tags"] = sorted(t.name.lower() for t in lead.tags.all()) if lead.pk else []
             doc["custom_fields"] = dict(lead.custom_fields or {})
             for item in self.items:
                 row = self.rows.get(item.pk)
