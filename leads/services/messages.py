@@ -141,7 +141,11 @@ def draft_create(
 def _locked_message(message: ActionLog, expected: tuple[str, ...]) -> ActionLog:
     # Lead first, then message: the order lead_update takes them, so no deadlock.
     Lead.objects.select_for_update().filter(pk=message.lead_id).first()
-    locked = ActionLog.objects.select_for_update().filter(pk=message.pk).select_related("lead")
+    locked = (
+        ActionLog.objects.select_for_update(of=("self",))
+        .filter(pk=message.pk)
+        .select_related("lead")
+    )
     current = locked.first()
     if current is None or current.type not in MESSAGE_TYPES:
         raise ValidationError("No such message.")
