@@ -397,7 +397,7 @@ def checklist_apply(
     return ChecklistApplied(entries=entries, changed=list(changed.values()), checklist=checklist)
 
 
-def checklist_auto_skip(checklist: LeadChecklist) -> list[LeadChecklistItem]:
+def checklist_auto_skip(*, checklist: LeadChecklist) -> list[LeadChecklistItem]:
     """A lead marked COMPLETED: every required, applicable item still TODO or INVALID is
     SKIPPED, remembering that it was done automatically."""
     rows = []
@@ -412,7 +412,7 @@ def checklist_auto_skip(checklist: LeadChecklist) -> list[LeadChecklistItem]:
     return saved
 
 
-def checklist_undo_auto_skips(checklist: LeadChecklist) -> list[LeadChecklistItem]:
+def checklist_undo_auto_skips(*, checklist: LeadChecklist) -> list[LeadChecklistItem]:
     """A lead reopened: items skipped by an earlier COMPLETED go back to what they were
     (INVALID when their value had failed validation, else TODO)."""
     rows = []
@@ -426,7 +426,7 @@ def checklist_undo_auto_skips(checklist: LeadChecklist) -> list[LeadChecklistIte
     return saved
 
 
-def checklist_mark_completed(checklist: LeadChecklist) -> bool:
+def checklist_mark_completed(*, checklist: LeadChecklist) -> bool:
     """Stamp Lead.completed_at the first time the checklist is complete. True only for
     the call that stamped it, so lead.completed is queued once per lead, ever."""
     lead = checklist.lead
@@ -494,7 +494,7 @@ def lead_create_with_checklist(
         checklist = LeadChecklist.load(lead)
         applied = checklist_apply(lead=lead, updates=updates, actor=actor, checklist=checklist)
         outcome["applied"] = applied
-        outcome["completed"] = checklist_mark_completed(checklist)
+        outcome["completed"] = checklist_mark_completed(checklist=checklist)
         extra: dict[str, Any] = {"checklistUpdates": applied.entries}
         if outcome["completed"]:
             extra["leadCompleted"] = True
@@ -542,12 +542,12 @@ def lead_update_with_checklist(
         extra: dict[str, Any] = {"checklistUpdates": applied.entries}
         rows = {r.pk: r for r in applied.changed}
         if status == Lead.Status.COMPLETED:
-            skipped = checklist_auto_skip(checklist)
+            skipped = checklist_auto_skip(checklist=checklist)
             rows.update({r.pk: r for r in skipped})
             if skipped:
                 extra["autoSkipped"] = [r.item.code for r in skipped]
         elif status == Lead.Status.IN_PROGRESS:
-            reopened = checklist_undo_auto_skips(checklist)
+            reopened = checklist_undo_auto_skips(checklist=checklist)
             rows.update({r.pk: r for r in reopened})
             if reopened:
                 extra["autoSkipsUndone"] = [r.item.code for r in reopened]
@@ -556,7 +556,7 @@ def lead_update_with_checklist(
             saved.save(update_fields=["updated_at"])
         outcome["rows"] = list(rows.values())
         outcome["entries"] = applied.entries
-        outcome["completed"] = checklist_mark_completed(checklist)
+        outcome["completed"] = checklist_mark_completed(checklist=checklist)
         if outcome["completed"]:
             extra["leadCompleted"] = True
         return extra
@@ -628,8 +628,8 @@ def checklist_item_add(
     else:
         base = _code_from_label(label)
         used = set(taken.filter(code__startswith=base).values_list("code", flat=True))
-        candidates = (c for n in range(1, 1000) if (c := base if n == 1 else f"{base}_{n}"))
-        candidates = (c for c in candidates if c not in used)
+        numbered = (f"{base}_{n}" for n in range(2, 1000))
+        candidates = (c for c in (base, *numbered) if c not in used)
     item = None
     for candidate in candidates:
         try:
@@ -740,7 +740,8 @@ def document_upload(
 ) -> DocumentUpload:
     """Store files for a lead (default storage), optionally for one checklist item, which
     then awaits review (NEEDS_REVIEW counts toward completion). One DOCUMENT_UPLOAD
-    timeline entry lists them. Stored files are removed again if anything fails."""
+    timeline entry lists them. Files already stored are removed again if this service
+    fails part-way (storage is not transactional)."""
     if not files:
         raise ValidationError({"files": "Send at least one file."})
     if len(files) > max_files:
@@ -786,7 +787,7 @@ def document_upload(
             stored.append(document)
             document.save()
         checklist = LeadChecklist.load(lead)
-        completed = checklist_mark_completed(checklist)
+        completed = checklist_mark_completed(checklist=checklist)
         log_input: dict[str, Any] = {
             "eventType": "document_upload",
             "source": actor.source,

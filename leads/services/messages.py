@@ -149,6 +149,8 @@ def _locked_message(message: ActionLog, expected: tuple[str, ...]) -> ActionLog:
     current = locked.first()
     if current is None or current.type not in MESSAGE_TYPES:
         raise ValidationError("No such message.")
+    if current.lead is None:
+        raise ValidationError("The lead of this message was deleted.")
     if current.status not in expected:
         raise ValidationError(
             f"This message is {current.get_status_display().lower()}, not "

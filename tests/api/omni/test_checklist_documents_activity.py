@@ -352,3 +352,13 @@ def test_listing_endpoints_keep_a_fixed_query_count(
             assert omni(client, "get", f"leads/{lead_id}/{path}", key_a).status_code == 200
     with django_assert_max_num_queries(30):
         upload(client, key_a, {"leadId": lead_id, "files": [a_file(f"{n}.pdf") for n in range(10)]})
+    with django_assert_max_num_queries(12):
+        omni(client, "post", "activity", key_a, {"leadId": lead_id, "eventType": "e", "title": "t"})
+    with django_assert_max_num_queries(16):
+        omni(
+            client,
+            "post",
+            f"leads/{lead_id}/checklist-items",
+            key_a,
+            {"label": "Void check", "fieldType": "FILE"},
+        )
