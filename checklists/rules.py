@@ -6,6 +6,7 @@ Pure functions over plain data: no queries, so evaluating a whole checklist cost
 per item in the database."""
 
 import datetime
+import logging
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -19,6 +20,8 @@ from jsonschema.validators import validator_for
 
 from checklists.models import ChecklistItem
 from leads.services.phones import phone_normalize
+
+logger = logging.getLogger("leadbook.checklists")
 
 FieldType = ChecklistItem.FieldType
 
@@ -241,13 +244,20 @@ def _type_check(item: ChecklistItem, value: Any, *, region: str) -> Any:
     return value
 
 
+class BrokenSchema(Exception):
+    """A stored schema that cannot be evaluated (saved around the admin's checks)."""
+
+
 def _schema_error(schema: dict[str, Any] | bool, instance: Any) -> str:
     """The most relevant violation of `schema` by `instance`, or "" when it holds. A schema
     may carry an "errorMessage" to show instead of the validator's own words."""
     if schema in (None, {}, True):
         return ""
-    validator = validator_for(schema)(schema, format_checker=jsonschema.FormatChecker())
-    error = best_match(validator.iter_errors(instance))
+    try:
+        validator = validator_for(schema)(schema, format_checker=jsonschema.FormatChecker())
+        error = best_match(validator.iter_errors(instance))
+    except Exception as exc:  # any malformed schema: unknown type, bad regex, wrong shape
+        raise BrokenSchema(str(exc)) from exc
     if error is None:
         return ""
     if isinstance(schema, dict) and isinstance(schema.get("errorMessage"), str):
@@ -264,7 +274,11 @@ def value_check(item: ChecklistItem, value: Any, *, region: str = "US") -> tuple
         normalized = _type_check(item, value, region=region)
     except ValueError as err:
         return value, str(err)
-    error = _schema_error(item.validation_rules, normalized)
+    try:
+        error = _schema_error(item.validation_rules, normalized)
+    except BrokenSchema:
+        logger.warning("checklist item %s has broken validation rules", item.pk)
+        return value, "This item's validation rules are broken; ask an admin to fix them."
     if error:
         return value, error
     return normalized, ""
@@ -274,4 +288,9 @@ def condition_holds(schema: dict[str, Any] | bool | None, document: Mapping[str,
     """True when there is no condition or the lead's data document satisfies it."""
     if schema in (None, {}, True):
         return True
-    return _schema_error(schema, document) == ""
+    try:
+        return _schema_error(schema, document) == ""
+    except BrokenSchema:
+        # Showing an item too many beats hiding what a lead must provide.
+        logger.warning("a checklist condition is broken: %s", schema)
+        return True
