@@ -28,6 +28,18 @@ class ChecklistGroup(TimeStampedModel):
         return self.name
 
 
+class ChecklistItemQuerySet(models.QuerySet):
+    def for_lead(self, lead: Lead) -> "ChecklistItemQuerySet":
+        """Every item on a lead's checklist: the workspace's templates and the lead's own."""
+        return self.filter(workspace_id=lead.workspace_id).filter(
+            Q(lead__isnull=True) | Q(lead=lead)
+        )
+
+    def templates(self, workspace: Workspace) -> "ChecklistItemQuerySet":
+        """Items every lead of the workspace has (not one-off items)."""
+        return self.filter(workspace=workspace, lead__isnull=True)
+
+
 class ChecklistItemFieldType(models.TextChoices):
     TEXT = "TEXT", "Text"
     NUMBER = "NUMBER", "Number"
@@ -78,6 +90,8 @@ class ChecklistItem(TimeStampedModel):
     agent_instructions = models.TextField(blank=True)
     client_instructions = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+
+    objects = ChecklistItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -146,6 +160,16 @@ class LeadChecklistItem(TimeStampedModel):
         return f"{self.item.code}={self.value!r} ({self.status})"
 
 
+class DocumentQuerySet(models.QuerySet):
+    def for_lead(self, lead: Lead) -> "DocumentQuerySet":
+        """A lead's documents, newest first, with the checklist item each one is for."""
+        return (
+            self.filter(lead=lead)
+            .select_related("checklist_value__item")
+            .order_by("-created_at", "-id")
+        )
+
+
 def document_upload_to(instance: "Document", filename: str) -> str:
     return f"documents/{instance.workspace_id}/{instance.uuid}/{filename}"
 
@@ -170,6 +194,8 @@ class Document(TimeStampedModel):
     document_type = models.CharField(max_length=64, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -270,3 +270,19 @@ LOGGING = {
 PERIODIC_TASKS: list[tuple[str, int]] = [
     ("api.tasks.idempotency_purge", 3600),
 ]
+
+# --- OmniAI family, checklists and messages ----------------------------------------------
+# Signed document download links stay valid this long (OmniAI documents one hour).
+DOCUMENT_URL_MAX_AGE = env_int("DOCUMENT_URL_MAX_AGE", 3600, minimum=60)
+# Text messages go through this backend (see leads/sms.py for the interface); the default
+# only logs them. SMS_FROM is the sender number or name a provider backend uses.
+SMS_BACKEND = env_str("SMS_BACKEND", "leads.sms.LoggingSmsBackend")
+SMS_FROM = env_str("SMS_FROM", "")
+# How often the worker sends due follow-ups and approved drafts.
+MESSAGES_SEND_INTERVAL_SECONDS = env_int("MESSAGES_SEND_INTERVAL_SECONDS", 30, minimum=1)
+PERIODIC_TASKS += [("leads.tasks.messages_send_due", MESSAGES_SEND_INTERVAL_SECONDS)]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "OmniLeadStatusEnum": ["IN_PROGRESS", "REVIEW", "COMPLETED", "NOT_INTERESTED", "OPTED_OUT"],
+    }
+)

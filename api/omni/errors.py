@@ -24,6 +24,14 @@ class OmniFamily(Family):
         "email_verified": "emailVerified",
         "activity_summary": "activitySummary",
         "is_test": "isTest",
+        "checklist_items": "checklistItems",
+        "lead_checklist_item_id": "leadChecklistItemId",
+        "field_type": "fieldType",
+        "is_required": "isRequired",
+        "validation_rules": "validationRules",
+        "agent_instructions": "agentInstructions",
+        "client_instructions": "clientInstructions",
+        "help_text": "helpText",
     }
 
     def error_body(self, error: ApiErrorInfo) -> dict[str, Any]:
@@ -37,6 +45,13 @@ class OmniFamily(Family):
         }
 
     def error_schema(self) -> serializers.Serializer:
+        # One component for every endpoint: spectacular refuses two different classes
+        # with the same name.
+        if getattr(self, "_error_schema", None) is None:
+            self._error_schema = self._build_error_schema()
+        return self._error_schema
+
+    def _build_error_schema(self) -> serializers.Serializer:
         return error_serializer(
             "OmniError",
             {
