@@ -95,6 +95,12 @@ class Campaign(TimeStampedModel):
         """The first call plus max_retries retries."""
         return self.max_retries + 1
 
+    @property
+    def hours(self) -> tuple[datetime.time, datetime.time]:
+        """The allowed hours as times (an unsaved campaign may still hold "09:00")."""
+        field = self._meta.get_field("allowed_hours_start")
+        return field.to_python(self.allowed_hours_start), field.to_python(self.allowed_hours_end)
+
     def window_open(self, zone_name: str, now: datetime.datetime) -> bool:
         """Whether `now`, read as wall-clock time in `zone_name` (the campaign's own zone
         when empty or unknown), is inside the allowed hours of an allowed day."""
@@ -102,7 +108,8 @@ class Campaign(TimeStampedModel):
         local = now.astimezone(zone)
         if WEEKDAYS[local.weekday()] not in (self.allowed_days or []):
             return False
-        return self.allowed_hours_start <= local.time() < self.allowed_hours_end
+        start, end = self.hours
+        return start <= local.time() < end
 
 
 class CampaignLeadStatus(models.TextChoices):

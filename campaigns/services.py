@@ -387,10 +387,15 @@ def _validate_campaign(campaign: Campaign) -> None:
         )
     else:
         campaign.allowed_days = [d for d in WEEKDAYS if d in days]
-    if campaign.allowed_hours_end <= campaign.allowed_hours_start:
-        errors.setdefault("allowed_hours_end", []).append(
-            "The calling window must end after it starts."
-        )
+    try:
+        start, end = campaign.hours
+    except ValidationError:
+        errors.setdefault("allowed_hours_start", []).append("Give the hours as HH:MM.")
+    else:
+        if end <= start:
+            errors.setdefault("allowed_hours_end", []).append(
+                "The calling window must end after it starts."
+            )
     if not 1 <= campaign.max_calls_in_parallel <= 10:
         errors.setdefault("max_calls_in_parallel", []).append("Must be between 1 and 10.")
     if not 0 <= campaign.max_retries <= 10:
