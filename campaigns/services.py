@@ -318,8 +318,9 @@ def campaign_lead_update(
             entry.last_outcome = ""
     if "variables" in changes:
         entry.variables = changes["variables"]["to"]
-    if changes:
-        entry.save()
+    if not changes:
+        return entry
+    entry.save()
     actionlog_record(
         workspace=workspace,
         actor=actor,

@@ -521,3 +521,9 @@ def test_an_api_key_actor_is_used_for_enrolment(api_a, campaign_a):
     create(api_a, campaign_a, phone_number="+14155550123")
     log = ActionLog.objects.get()
     assert log.actor_label.startswith("API key A integration")
+
+
+def test_an_update_that_changes_nothing_leaves_no_timeline_entry(api_a, entry):
+    same = api_a("put", f"leads/{entry.pk}", {"phone_number": "4155550123", "variables": {}})
+    assert same.status_code == 200
+    assert not ActionLog.objects.filter(event="campaign_lead_updated").exists()
