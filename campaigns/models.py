@@ -232,10 +232,13 @@ class CampaignLead(TimeStampedModel):
             ),
             # Duplicate check: the same phone in the same campaign.
             models.Index(fields=["campaign", "phone"], name="campaigns_lead_phone"),
-            # Autocalls list, newest first per workspace.
-            models.Index(fields=["workspace", "-created_at"], name="campaigns_lead_ws_created"),
+            # Autocalls list, newest first per workspace (ORDER BY created_at DESC, id DESC:
+            # both columns, or SQLite sorts every row of the workspace for each page).
+            models.Index(fields=["workspace", "created_at", "id"], name="campaigns_lead_ws_new"),
             # Autocalls list filtered by campaign_id, newest first.
-            models.Index(fields=["campaign", "-created_at"], name="campaigns_lead_campaign_new"),
+            models.Index(
+                fields=["campaign", "created_at", "id"], name="campaigns_lead_campaign_new"
+            ),
         ]
 
     def __str__(self) -> str:
