@@ -286,3 +286,22 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "OmniLeadStatusEnum": ["IN_PROGRESS", "REVIEW", "COMPLETED", "NOT_INTERESTED", "OPTED_OUT"],
     }
 )
+
+# --- Campaigns (calling) ------------------------------------------------------------------
+# How long a number handed to a caller (campaign_queue_claim) stays theirs without a
+# reported outcome before it goes back in the queue.
+CAMPAIGN_CLAIM_LEASE_MINUTES = env_int("CAMPAIGN_CLAIM_LEASE_MINUTES", 15, minimum=1)
+PERIODIC_TASKS += [("campaigns.tasks.campaigns_sweep", 60)]
+# Autocalls lists (Laravel paginator) count matching rows exactly up to this many; past
+# it `total` stops at the cap instead of counting every row on every page (docs/api.md).
+AUTOCALLS_LIST_COUNT_CAP = env_int("AUTOCALLS_LIST_COUNT_CAP", 100_000, minimum=100)
+# Distinct OpenAPI enum names for the Autocalls family's choice fields.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "AutocallsLeadStatusEnum": "api.autocalls.serializers.LEAD_STATUS_CHOICES",
+        "AutocallsCampaignStatusEnum": "api.autocalls.serializers.CAMPAIGN_STATUS_CHOICES",
+        "AutocallsCallOutcomeEnum": "api.autocalls.serializers.OUTCOME_CHOICES",
+        "AutocallsSettableLeadStatusEnum": "api.autocalls.serializers.SETTABLE_STATUS_CHOICES",
+        "AutocallsStatusActionEnum": "api.autocalls.serializers.STATUS_ACTIONS",
+    }
+)

@@ -1,3 +1,4 @@
+import functools
 from typing import Any
 
 from rest_framework import serializers
@@ -21,7 +22,9 @@ class AutocallsFamily(Family):
             body["errors"] = error.fields
         return body
 
+    @functools.cache  # noqa: B019 (one family object for the process's lifetime)
     def error_schema(self) -> serializers.Serializer:
+        # One component: drf-spectacular refuses two serializers with the same name.
         return error_serializer(
             "AutocallsError",
             {

@@ -1,0 +1,75 @@
+"""Laravel's length-aware paginator, as Autocalls lists answer.
+
+`total` needs a count. Counting is exact up to AUTOCALLS_LIST_COUNT_CAP matching rows;
+past it the count stops there (a COUNT over a million rows on every page is what the cap
+avoids), `total` says the cap and `last_page` the last page within it, while
+`next_page_url` keeps pointing further as long as rows follow. Clients that walk
+`next_page_url` see every row; see docs/api.md."""
+
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import QuerySet
+from rest_framework.request import Request
+
+ON_EACH_SIDE = 3
+
+
+def _window(current: int, last: int) -> list[list[int]]:
+    """Page numbers to show, in groups separated by "..." (Laravel's UrlWindow)."""
+    if last < ON_EACH_SIDE * 2 + 8:
+        return [list(range(1, last + 1))]
+    window = ON_EACH_SIDE + 4
+    start, finish = [1, 2], [last - 1, last]
+    if current <= window:
+        return [list(range(1, window + ON_EACH_SIDE + 1)), finish]
+    if current > last - window:
+        return [start, list(range(last - (window + ON_EACH_SIDE - 1), last + 1))]
+    return [start, list(range(current - ON_EACH_SIDE, current + ON_EACH_SIDE + 1)), finish]
+
+
+def laravel_page(
+    request: Request, queryset: QuerySet, *, page: int, per_page: int
+) -> tuple[list[Any], dict[str, Any]]:
+    """The rows of one page and the paginator fields around them (without `data`)."""
+    cap = settings.AUTOCALLS_LIST_COUNT_CAP
+    offset = (page - 1) * per_page
+    # One row more than the page tells whether another page follows, whatever the count.
+    rows = list(queryset[offset : offset + per_page + 1])
+    has_more = len(rows) > per_page
+    rows = rows[:per_page]
+    counted = queryset.order_by()[: cap + 1].count()
+    total = min(counted, cap)
+    last_page = max(1, math.ceil(total / per_page))
+    path = request.build_absolute_uri(request.path)
+    params = {k: v for k, v in request.query_params.items() if k != "page"}
+
+    def url(number: int) -> str:
+        return f"{path}?{urlencode({**params, 'page': number})}"
+
+    links: list[dict[str, Any]] = [
+        {"url": url(page - 1) if page > 1 else None, "label": "&laquo; Previous", "active": False}
+    ]
+    for i, group in enumerate(_window(page, last_page)):
+        if i:
+            links.append({"url": None, "label": "...", "active": False})
+        links.extend({"url": url(n), "label": str(n), "active": n == page} for n in group)
+    links.append(
+        {"url": url(page + 1) if has_more else None, "label": "Next &raquo;", "active": False}
+    )
+    return rows, {
+        "current_page": page,
+        "first_page_url": url(1),
+        "from": offset + 1 if rows else None,
+        "last_page": last_page,
+        "last_page_url": url(last_page),
+        "links": links,
+        "next_page_url": url(page + 1) if has_more else None,
+        "path": path,
+        "per_page": per_page,
+        "prev_page_url": url(page - 1) if page > 1 else None,
+        "to": offset + len(rows) if rows else None,
+        "total": total,
+    }
