@@ -38,7 +38,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as {"field.sub": ["message", …]}."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
@@ -46,14 +46,14 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             name = f"{prefix}.{key}" if prefix else str(key)
             if key == "non_field_errors":
                 name = prefix or "non_field_errors"
-            for k, v in _flatten(value, name).items():
+            for k, v in flatten_errors(value, name).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(detail, list):
         if all(not isinstance(d, dict | list) for d in detail):
             out.setdefault(prefix or "non_field_errors", []).extend(str(d) for d in detail)
         else:
             for i, item in enumerate(detail):
-                for k, v in _flatten(item, f"{prefix}[{i}]" if prefix else f"[{i}]").items():
+                for k, v in flatten_errors(item, f"{prefix}[{i}]" if prefix else f"[{i}]").items():
                     out.setdefault(k, []).extend(v)
     else:
         out.setdefault(prefix or "non_field_errors", []).append(str(detail))
@@ -106,7 +106,7 @@ def to_error_info(exc: Exception, family: Family) -> tuple[ApiErrorInfo, dict[st
             fields = {}
         return ApiErrorInfo(family.validation_status, code, message, fields), headers
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = flatten_errors(exc.detail)
         message = _summary(fields)
         if list(fields) == ["non_field_errors"]:
             fields = {}

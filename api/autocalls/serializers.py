@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from api.errors import ApiError, _flatten
+from api.errors import ApiError, flatten_errors
 from campaigns.models import WEEKDAYS, CallAttempt, Campaign, CampaignLead
 from campaigns.services import INVALID_PHONE, SETTABLE_STATUSES
 from leads.services.phones import phone_normalize
@@ -44,7 +44,7 @@ def validate_or_raise(serializer: serializers.Serializer) -> dict[str, Any]:
     are wrong the message is the documented "Invalid phone number"."""
     if serializer.is_valid():
         return serializer.validated_data
-    fields = _flatten(serializer.errors)
+    fields = flatten_errors(serializer.errors)
     if fields and all(name.endswith("phone_number") for name in fields):
         raise ApiError(422, "invalid_phone", INVALID_PHONE, fields=fields)
     raise serializers.ValidationError(serializer.errors)
