@@ -323,6 +323,14 @@ class WebhookEndpointAdmin(WorkspaceScopedAdmin):
     actions = ["rotate_secret"]
     list_select_related = ["workspace"]
 
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: WebhookEndpoint | None = None
+    ) -> list[str]:
+        # An endpoint never moves to another workspace, nor changes the payload its
+        # receiver was written against.
+        fixed = ["workspace", "payload_format"] if obj is not None else []
+        return [*fixed, *self.readonly_fields]
+
     @admin.display(description="Deliveries")
     def delivery_log(self, obj: WebhookEndpoint) -> str:
         url = reverse("admin:leads_webhookdelivery_changelist") + f"?endpoint__id__exact={obj.pk}"
@@ -337,12 +345,7 @@ class WebhookEndpointAdmin(WorkspaceScopedAdmin):
             data["event_types"] = list(data["event_types"])
         if change:
             current = WebhookEndpoint.objects.get(pk=obj.pk)
-            data.pop("workspace", None)
-            data.pop("payload_format", None)
             webhook_endpoint_update(endpoint=current, actor=actor, data=data)
-            if "payload_format" in form.changed_data:
-                current.payload_format = obj.payload_format
-                current.save(update_fields=["payload_format", "updated_at"])
             return
         endpoint, secret = webhook_endpoint_create(
             workspace=obj.workspace,

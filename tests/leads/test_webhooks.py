@@ -574,7 +574,12 @@ def test_the_admin_delivery_log_shows_attempts_and_errors_of_its_workspace_only(
     assert "/mine" in page.text and "/theirs" not in page.text
     assert "HTTP 500" in page.text
     theirs = WebhookDelivery.objects.get(workspace=ws_b)
+    mine = WebhookDelivery.objects.get(workspace=ws_a)
     assert client.get(f"/admin/leads/webhookdelivery/{theirs.pk}/change/").status_code == 302
+    detail = client.get(f"/admin/leads/webhookdelivery/{mine.pk}/change/")
+    assert detail.status_code == 200 and str(mine.event_id) in detail.text
+    endpoints = client.get("/admin/leads/webhookendpoint/")
+    assert "Delivery log" in endpoints.text and "/theirs" not in endpoints.text
 
 
 def test_the_admin_redeliver_action_sends_the_event_again(
@@ -626,3 +631,27 @@ def test_registering_in_the_admin_checks_the_url_and_shows_the_secret_once(
         not in client.get(f"/admin/leads/webhookendpoint/{endpoint.pk}/change/").text
     )
     assert ActionLog.objects.filter(event="webhook_created", workspace=ws_a).count() == 1
+
+
+def test_changing_a_webhook_in_the_admin_checks_the_new_url(client, staff_alice, ws_a, fake_dns):
+    endpoint, _ = make_endpoint(ws_a, "https://hooks.example.com/hook")
+    client.force_login(staff_alice.user)
+    form = {
+        "url": "https://169.254.169.254/latest",
+        "event_types": ["lead.created", "lead.merged"],
+        "timeout_seconds": 20,
+        "retry_attempts": 3,
+        "description": "",
+        "is_active": "on",
+    }
+    url = f"/admin/leads/webhookendpoint/{endpoint.pk}/change/"
+    assert "public address" in client.post(url, form).text
+    form["url"] = "https://hooks.example.com/other"
+    assert client.post(url, form).status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.event_types, endpoint.timeout_seconds) == (
+        "https://hooks.example.com/other",
+        ["lead.created", "lead.merged"],
+        20,
+    )
+    assert endpoint.workspace == ws_a
