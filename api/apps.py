@@ -6,5 +6,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
-        # Families render their webhook payloads; register them before any event is queued.
+        # Families register the webhook payloads their endpoints receive. Every process
+        # that changes leads (web, worker, management commands) must know them.
+        from api.mega import payloads  # noqa: F401
         from api.omni import webhooks  # noqa: F401

@@ -1,11 +1,17 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
+from leads.actors import Actor
 from leads.admin_base import (
     CappedCountPaginator,
+    WorkspaceFormMixin,
     WorkspaceScopedAdmin,
     WorkspaceScopedInline,
     admin_workspace_ids,
@@ -28,6 +34,15 @@ from leads.models import (
     Workspace,
 )
 from leads.services.api_keys import api_key_create
+from leads.services.events import LEAD_EVENTS
+from leads.services.webhooks import (
+    webhook_deliveries_redeliver,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_update,
+    webhook_secret_rotate,
+    webhook_settings_clean,
+)
 
 
 @admin.register(User)
@@ -245,12 +260,124 @@ class ActionLogAdmin(WorkspaceScopedAdmin):
         return False
 
 
+class WebhookEndpointForm(WorkspaceFormMixin):
+    """Event types as checkboxes; URL and ranges checked like an API registration (SSRF
+    included), so the admin cannot store a webhook the API would refuse."""
+
+    url = forms.URLField(max_length=2000, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        choices=[(e, e) for e in LEAD_EVENTS], widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "workspace",
+            "url",
+            "event_types",
+            "payload_format",
+            "timeout_seconds",
+            "retry_attempts",
+            "description",
+            "is_active",
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        settings_ = {
+            k: data[k]
+            for k in ("url", "event_types", "timeout_seconds", "retry_attempts")
+            if data.get(k) is not None
+        }
+        if "event_types" in settings_:
+            settings_["event_types"] = list(settings_["event_types"])
+        try:
+            webhook_settings_clean(settings_)
+        except ValidationError as err:
+            for name, messages_ in err.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages_)
+        return data
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(WorkspaceScopedAdmin):
-    list_display = ["url", "workspace", "payload_format", "event_types", "is_active", "deleted_at"]
+    form = WebhookEndpointForm
+    list_display = [
+        "url",
+        "workspace",
+        "payload_format",
+        "event_types",
+        "is_active",
+        "deleted_at",
+        "delivery_log",
+    ]
     list_filter = ["is_active", "payload_format"]
     search_fields = ["url", "description"]
-    readonly_fields = ["uuid", "created_at", "updated_at"]
+    readonly_fields = [
+        "uuid",
+        "previous_secret_expires_at",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["rotate_secret"]
+    list_select_related = ["workspace"]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: WebhookEndpoint | None = None
+    ) -> list[str]:
+        # An endpoint never moves to another workspace, nor changes the payload its
+        # receiver was written against.
+        fixed = ["workspace", "payload_format"] if obj is not None else []
+        return [*fixed, *self.readonly_fields]
+
+    @admin.display(description="Deliveries")
+    def delivery_log(self, obj: WebhookEndpoint) -> str:
+        url = reverse("admin:leads_webhookdelivery_changelist") + f"?endpoint__id__exact={obj.pk}"
+        return format_html('<a href="{}">Delivery log</a>', url)
+
+    def save_model(
+        self, request: HttpRequest, obj: WebhookEndpoint, form: forms.Form, change: bool
+    ) -> None:
+        actor = Actor(user=request.user, source="manual")
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        if "event_types" in data:
+            data["event_types"] = list(data["event_types"])
+        if change:
+            current = WebhookEndpoint.objects.get(pk=obj.pk)
+            webhook_endpoint_update(endpoint=current, actor=actor, data=data)
+            return
+        endpoint, secret = webhook_endpoint_create(
+            workspace=obj.workspace,
+            actor=actor,
+            url=obj.url,
+            event_types=list(form.cleaned_data["event_types"]),
+            payload_format=obj.payload_format,
+            timeout_seconds=obj.timeout_seconds,
+            retry_attempts=obj.retry_attempts,
+            description=obj.description,
+            is_active=obj.is_active,
+        )
+        obj.pk, obj.uuid, obj.secret = endpoint.pk, endpoint.uuid, endpoint.secret
+        obj._state.adding = False
+        messages.warning(request, f"Copy the signing secret now; it is not shown again: {secret}")
+
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        webhook_endpoint_delete(endpoint=obj, actor=Actor(user=request.user, source="manual"))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for endpoint in queryset:
+            self.delete_model(request, endpoint)
+
+    @admin.action(description="Rotate the signing secret (old one valid 24 h more)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = Actor(user=request.user, source="manual")
+        for endpoint in queryset.filter(deleted_at__isnull=True):
+            secret = webhook_secret_rotate(endpoint=endpoint, actor=actor)
+            messages.warning(
+                request,
+                f"New secret for {endpoint.url} (copy it now, it is not shown again): {secret}",
+            )
 
 
 @admin.register(WebhookDelivery)
@@ -262,9 +389,12 @@ class WebhookDeliveryAdmin(WorkspaceScopedAdmin):
         "status",
         "attempts",
         "last_status_code",
+        "short_error",
         "next_attempt_at",
+        "delivered_at",
     ]
     list_filter = ["status", "event_type"]
+    search_fields = ["=event_id", "endpoint__url"]
     readonly_fields = [
         "endpoint",
         "event_id",
@@ -273,15 +403,41 @@ class WebhookDeliveryAdmin(WorkspaceScopedAdmin):
         "status",
         "attempts",
         "next_attempt_at",
+        "locked_until",
         "last_status_code",
         "last_error",
         "last_response_body",
         "delivered_at",
         "created_at",
     ]
+    fields = readonly_fields
+    actions = ["redeliver"]
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_select_related = ["endpoint"]
 
+    @admin.display(description="Last error")
+    def short_error(self, obj: WebhookDelivery) -> str:
+        return obj.last_error[:80]
+
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: WebhookDelivery | None = None
+    ) -> bool:
+        return False  # the log is a record; "redeliver" is the only way to act on it
+
+    @admin.action(description="Redeliver selected events", permissions=["view"])
+    def redeliver(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = webhook_deliveries_redeliver(deliveries=list(queryset))
+        inactive = queryset.filter(
+            Q(endpoint__is_active=False) | Q(endpoint__deleted_at__isnull=False)
+        ).count()
+        self.message_user(request, f"Queued {len(ids)} delivery(ies) again.")
+        if inactive:
+            messages.warning(
+                request,
+                f"{inactive} of them go to a disabled or deleted endpoint and will not be "
+                "sent until it is active again.",
+            )

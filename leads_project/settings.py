@@ -305,3 +305,16 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "AutocallsStatusActionEnum": "api.autocalls.serializers.STATUS_ACTIONS",
     }
 )
+
+# --- Webhook delivery (MEGA family / issue 5) --------------------------------------------
+# Retries: WEBHOOK_RETRY_BASE_SECONDS * 2^(attempt-1), capped, ±WEBHOOK_RETRY_JITTER.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60, minimum=1)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600, minimum=1)
+WEBHOOK_RETRY_JITTER = 0.2
+# How long a worker holds a delivery before another may take it over (longer than the
+# 60 s maximum endpoint timeout, so a live worker is never overtaken).
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 180, minimum=90)
+# One sweep sends at most this many deliveries, for at most this many seconds.
+WEBHOOK_SWEEP_BATCH = env_int("WEBHOOK_SWEEP_BATCH", 200, minimum=1)
+WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 50, minimum=1)
+PERIODIC_TASKS.append(("leads.tasks.webhook_deliveries_sweep", 15))

@@ -117,7 +117,7 @@ class LeadUpdateInput(DuplicateFlagMixin):
     variables = VariablesField(help_text="Merged into the existing variables.")
 
 
-class LeadListQuery(serializers.Serializer):
+class AutocallsLeadListQuery(serializers.Serializer):
     page = serializers.IntegerField(min_value=1, required=False, default=1)
     per_page = serializers.IntegerField(min_value=1, max_value=100, required=False, default=15)
     status = serializers.ChoiceField(choices=LEAD_STATUS_CHOICES, required=False)
@@ -147,7 +147,7 @@ class SecondaryContactOutput(serializers.Serializer):
     updated_at = lead_time()
 
 
-class LeadOutput(serializers.Serializer):
+class AutocallsLeadOutput(serializers.Serializer):
     id = serializers.IntegerField()
     campaign_id = serializers.IntegerField()
     phone_number = serializers.CharField(source="phone")
@@ -158,7 +158,7 @@ class LeadOutput(serializers.Serializer):
     campaign = CampaignRefOutput()
 
 
-class LeadCreatedOutput(LeadOutput):
+class LeadCreatedOutput(AutocallsLeadOutput):
     secondary_contacts = SecondaryContactOutput(many=True, source="secondary_list")
 
 
@@ -179,7 +179,7 @@ class PageLink(serializers.Serializer):
 
 class LeadPage(serializers.Serializer):
     current_page = serializers.IntegerField()
-    data = LeadOutput(many=True)
+    data = AutocallsLeadOutput(many=True)
     first_page_url = serializers.CharField()
     from_ = serializers.IntegerField(allow_null=True)
     last_page = serializers.IntegerField()
@@ -201,7 +201,7 @@ class LeadPage(serializers.Serializer):
 # --- calls and the queue (Leadbook extensions for external dialers) ----------------------
 
 
-class QueueLeadOutput(LeadOutput):
+class QueueLeadOutput(AutocallsLeadOutput):
     parent_id = serializers.IntegerField(allow_null=True)
     attempts = serializers.IntegerField()
     last_outcome = serializers.CharField(allow_blank=True)

@@ -112,11 +112,11 @@ class LeadListView(AutocallsView):
     @extend_schema(
         tags=[TAG],
         summary="List campaign leads (Laravel paginator)",
-        parameters=[s.LeadListQuery],
+        parameters=[s.AutocallsLeadListQuery],
         responses={200: s.LeadPage, **AUTOCALLS.error_responses(*ERRORS, 422)},
     )
     def get(self, request: Request) -> Response:
-        filters = s.validate_or_raise(s.LeadListQuery(data=request.query_params))
+        filters = s.validate_or_raise(s.AutocallsLeadListQuery(data=request.query_params))
         rows, meta = laravel_page(
             request,
             _lead_list(self, filters),
@@ -126,7 +126,7 @@ class LeadListView(AutocallsView):
         return Response(
             {
                 "current_page": meta.pop("current_page"),
-                "data": s.LeadOutput(rows, many=True).data,
+                "data": s.AutocallsLeadOutput(rows, many=True).data,
                 **meta,
             }
         )

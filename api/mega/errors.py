@@ -24,7 +24,14 @@ class MegaFamily(Family):
     url_prefix = "/api/agents/crm/"
     tenant_header = "x-customer-id"
     tenant_header_required = True
-    field_names = {"phone": "contact_phone", "email": "contact_email", "stage": "stage_slug"}
+    field_names = {
+        "phone": "contact_phone",
+        "email": "contact_email",
+        "first_name": "contact_name",
+        "last_name": "contact_name",
+        "stage": "stage_slug",
+        "assignee": "owner_id",
+    }
 
     def tenant_value(self, workspace: Any) -> str:
         return str(workspace.uuid)
@@ -48,6 +55,14 @@ class MegaFamily(Family):
         return {"error": body}
 
     def error_schema(self) -> serializers.Serializer:
+        # One component for every endpoint: a new inline class per call would be a
+        # second "MegaError" to drf-spectacular.
+        cached = getattr(self, "_error_schema", None)
+        if cached is None:
+            cached = self._error_schema = self._build_error_schema()
+        return cached
+
+    def _build_error_schema(self) -> serializers.Serializer:
         return error_serializer(
             "MegaError",
             {

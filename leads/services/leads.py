@@ -115,14 +115,24 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def custom_field_definitions(workspace: Workspace) -> dict[str, CustomField]:
+    """The workspace's custom fields by slug (fetch once for a batch)."""
+    return {f.slug: f for f in CustomField.objects.filter(workspace=workspace)}
+
+
 def _validate_custom_fields(
-    workspace: Workspace, values: Mapping[str, Any], *, ignore_unknown: bool
+    workspace: Workspace,
+    values: Mapping[str, Any],
+    *,
+    ignore_unknown: bool,
+    definitions: Mapping[str, CustomField] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Check values against the workspace's field definitions. Returns the accepted values
     and the unknown slugs (an error unless ignore_unknown)."""
     if not isinstance(values, Mapping):
         raise ValidationError({"custom_fields": "Custom fields must be an object of slug: value."})
-    definitions = {f.slug: f for f in CustomField.objects.filter(workspace=workspace)}
+    if definitions is None:
+        definitions = custom_field_definitions(workspace)
     accepted: dict[str, Any] = {}
     unknown: list[str] = []
     errors: list[str] = []
@@ -215,6 +225,7 @@ def _apply(
     workspace: Workspace,
     creating: bool,
     ignore_unknown_custom_fields: bool = False,
+    custom_fields: Mapping[str, CustomField] | None = None,
 ) -> tuple[dict[str, dict[str, Any]], list[Tag] | None, list[str]]:
     """Validate `data` and set it on `lead` (unsaved). Returns the diff, the new tag list
     (None: unchanged) and unknown custom-field slugs. Raises ValidationError with every
@@ -314,7 +325,10 @@ def _apply(
     if "custom_fields" in data and data["custom_fields"] is not None:
         try:
             accepted, unknown_slugs = _validate_custom_fields(
-                workspace, data["custom_fields"], ignore_unknown=ignore_unknown_custom_fields
+                workspace,
+                data["custom_fields"],
+                ignore_unknown=ignore_unknown_custom_fields,
+                definitions=custom_fields,
             )
             merged = {**(lead.custom_fields or {}), **accepted}
             set_value("custom_fields", merged)

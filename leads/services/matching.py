@@ -1,6 +1,7 @@
 """Finding the lead an incoming one duplicates, safely under concurrency."""
 
 import hashlib
+from collections.abc import Iterable
 
 from django.db import connection
 
@@ -28,10 +29,30 @@ def match_lock(workspace: Workspace, *, email_key: str, phone_key: str) -> None:
     )
     with connection.cursor() as cursor:
         for key in keys:
-            digest = hashlib.blake2b(f"{workspace.pk}:{key}".encode(), digest_size=8).digest()
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
-            )
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(workspace, key)])
+
+
+def match_lock_many(
+    workspace: Workspace, *, email_keys: Iterable[str], phone_keys: Iterable[str]
+) -> None:
+    """match_lock for a whole batch in one statement, in the same global order (by key),
+    so a batch and single creates never deadlock each other."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({f"e:{k}" for k in email_keys if k} | {f"p:{k}" for k in phone_keys if k})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        # unnest() yields the array in order, so the locks are taken in key order.
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k",
+            [[_lock_id(workspace, key) for key in keys]],
+        )
+
+
+def _lock_id(workspace: Workspace, key: str) -> int:
+    digest = hashlib.blake2b(f"{workspace.pk}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def lead_find_match(

@@ -58,32 +58,49 @@ def rotation_preview(rotation: Rotation, count: int = 5) -> list[Membership]:
 
 
 @transaction.atomic
+def rotation_pick_many(*, rotation: Rotation, count: int) -> list[RotationPick]:
+    """Take the next `count` turns of a rotation at once (bulk imports): one row lock and
+    one update however many leads, with exactly the turns `count` single picks would
+    give. Empty when nobody is taking leads."""
+    locked = Rotation.objects.select_for_update().get(pk=rotation.pk)
+    cycle = rotation_cycle(list(locked.members.select_related("membership__user")))
+    if not cycle or count <= 0:
+        return []
+    picks: list[RotationPick] = []
+    skipped: list[str] = []
+    slot = locked.position % len(cycle)
+    steps = 0
+    while len(picks) < count:
+        if steps >= len(cycle) and not picks:
+            return []  # a whole cycle and nobody takes leads: leave the position alone
+        candidate = cycle[slot]
+        if _takes_leads(candidate):
+            picks.append(
+                RotationPick(
+                    member=candidate.membership,
+                    rotation=locked,
+                    turn=slot + 1,
+                    cycle_length=len(cycle),
+                    skipped=tuple(dict.fromkeys(skipped)),
+                )
+            )
+            skipped = []
+        else:
+            skipped.append(candidate.membership.name)
+        slot = (slot + 1) % len(cycle)
+        steps += 1
+    locked.position = slot
+    locked.save(update_fields=["position", "updated_at"])
+    rotation.position = locked.position
+    return picks
+
+
 def rotation_pick(*, rotation: Rotation) -> RotationPick | None:
     """Take the next turn of a rotation. Locks the rotation row until the surrounding
     transaction ends, so concurrent creates queue up and no turn is handed out twice; a
     rolled-back create gives its turn back. Returns None when nobody is taking leads."""
-    locked = Rotation.objects.select_for_update().get(pk=rotation.pk)
-    cycle = rotation_cycle(list(locked.members.select_related("membership__user")))
-    if not cycle:
-        return None
-    start = locked.position % len(cycle)
-    skipped: list[str] = []
-    for step in range(len(cycle)):
-        slot = (start + step) % len(cycle)
-        candidate = cycle[slot]
-        if _takes_leads(candidate):
-            locked.position = (slot + 1) % len(cycle)
-            locked.save(update_fields=["position", "updated_at"])
-            rotation.position = locked.position
-            return RotationPick(
-                member=candidate.membership,
-                rotation=locked,
-                turn=slot + 1,
-                cycle_length=len(cycle),
-                skipped=tuple(dict.fromkeys(skipped)),
-            )
-        skipped.append(candidate.membership.name)
-    return None
+    picks = rotation_pick_many(rotation=rotation, count=1)
+    return picks[0] if picks else None
 
 
 def rotation_for(workspace: Workspace, team: Team | None) -> list[Rotation]:
@@ -105,3 +122,13 @@ def route_new_lead(*, workspace: Workspace, team: Team | None) -> RotationPick |
         if pick is not None:
             return pick
     return None
+
+
+def route_new_leads(*, workspace: Workspace, team: Team | None, count: int) -> list[RotationPick]:
+    """Members for `count` new leads of one team (or none) at once, in rotation order:
+    the team's rotation, else the default rotation, else nobody (empty list)."""
+    for rotation in rotation_for(workspace, team):
+        picks = rotation_pick_many(rotation=rotation, count=count)
+        if picks:
+            return picks
+    return []
