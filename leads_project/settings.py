@@ -270,3 +270,8 @@ LOGGING = {
 PERIODIC_TASKS: list[tuple[str, int]] = [
     ("api.tasks.idempotency_purge", 3600),
 ]
+
+# --- Pulse family (/api) ----------------------------------------------------------------
+# List totals are counted exactly up to this many rows; past it, PostgreSQL's planner
+# estimate is reported (with the header Total-Count-Estimated: true). See docs/api.md.
+PULSE_EXACT_COUNT_LIMIT = env_int("PULSE_EXACT_COUNT_LIMIT", 10000, minimum=100)

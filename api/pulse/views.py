@@ -1,0 +1,272 @@
+"""The Pulse family (/api/…): login, leads with their audit log, teams, lead sources and
+lead rotations, as the Pulse CRM API documents them."""
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.errors import ApiError
+from api.pulse import filters
+from api.pulse.errors import PULSE
+from api.pulse.pagination import Page, page_params, page_serializer, paginate
+from api.pulse.serializers import (
+    PulseLead,
+    PulseLeadInput,
+    audit_member_emails,
+)
+from api.views import FamilyAPIView
+from leads.models import ActionLog, Lead, Membership
+from leads.services.leads import lead_create, lead_delete, lead_update
+
+TAG = "Pulse"
+LEADS_READ, LEADS_WRITE, SETTINGS = "leads:read", "leads:write", "settings:manage"
+SKIP_FLAG = "skipTeamAndSourceRequirement"
+
+
+def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    return PULSE.error_responses(*statuses)
+
+
+def _query(name: str, kind: Any = OpenApiTypes.STR, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
+
+
+PAGING = [
+    _query("page", OpenApiTypes.INT, "Page number (default 1)."),
+    _query("pageSize", OpenApiTypes.INT, "Rows per page (default 10, at most 100)."),
+    _query("search", description="Case-insensitive text search."),
+    _query("sort", description="Comma-separated fields, `-` for descending."),
+]
+ID_PATH = [OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)]
+
+
+def _filter(filterset_class: type, request: Request, queryset: QuerySet) -> QuerySet:
+    filterset = filterset_class(request.query_params, queryset=queryset)
+    if not filterset.is_valid():
+        raise ValidationError(
+            {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
+        )
+    return filterset.qs
+
+
+class PulseView(FamilyAPIView):
+    family = PULSE
+
+    def page_response(self, page: Page, data: list[dict[str, Any]]) -> Response:
+        return Response(page.body(data), headers=page.headers())
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        return {"workspace": self.workspace, **extra}
+
+
+# --- leads ------------------------------------------------------------------------------
+
+
+def _audit_prefetch() -> Prefetch:
+    # Served by the (lead, -created_at) index; only rows with an event are audit entries.
+    return Prefetch(
+        "action_logs",
+        queryset=ActionLog.objects.exclude(event="")
+        .select_related("actor_user", "actor_key__created_by")
+        .order_by("-created_at", "-id"),
+        to_attr="audit_entries",
+    )
+
+
+class PulseLeadMixin:
+    """Leads the caller may see: the workspace's, and for an agent's own session only
+    their leads and unassigned ones (as in the staff pages)."""
+
+    def leads(self: Any) -> QuerySet:
+        membership: Membership | None = self.credential.membership
+        qs = (
+            Lead.objects.visible_to(membership)
+            if membership is not None
+            else Lead.objects.for_workspace(self.workspace)
+        )
+        return qs.select_related("assignee__user", "created_by")
+
+    def lead_or_404(self: Any, pk: int) -> Lead:
+        return self.get_scoped_or_404(
+            self.leads().select_related("team", "lead_source"), "Lead not found", pk=pk
+        )
+
+    def render_leads(self: Any, leads: list[Lead]) -> list[dict[str, Any]]:
+        context = self.context(member_emails=audit_member_emails(leads))
+        return PulseLead(leads, many=True, context=context).data
+
+    def render_lead(self: Any, pk: int) -> dict[str, Any]:
+        """The lead as it is now. Not narrowed to what an agent sees: the caller has just
+        read or written it, and a rotation may have handed a new lead to someone else."""
+        lead = (
+            Lead.objects.for_workspace(self.workspace)
+            .select_related("assignee__user", "created_by")
+            .prefetch_related(_audit_prefetch())
+            .get(pk=pk)
+        )
+        return self.render_leads([lead])[0]
+
+    def skip_requirements(self: Any, request: Request) -> bool:
+        raw = request.query_params.get(SKIP_FLAG, "false").strip().lower()
+        if raw not in ("true", "false", "1", "0", ""):
+            raise ValidationError({SKIP_FLAG: ["Use true or false."]})
+        return raw in ("true", "1")
+
+
+LEAD_FILTERS = [
+    _query("archived", description="false (default), true, or all."),
+    _query("teamId", OpenApiTypes.INT),
+    _query("leadSourceId", OpenApiTypes.INT),
+    _query("createdAt", description="YYYY-MM-DD (that UTC day) or FROM,TO."),
+    _query("updatedAt", description="YYYY-MM-DD or FROM,TO."),
+    _query("lastContacted", description="YYYY-MM-DD or FROM,TO."),
+    _query("email"),
+    _query("phone", description="Any format; matched by its last ten digits."),
+    _query("assignedTo", description="A member's email."),
+    _query("createdBy", description="A member's email."),
+    *[
+        _query(name, description="Exact match (case-insensitive).")
+        for name in filters.LEAD_TEXT_FIELDS
+    ],
+    _query("numberOfEmployees", OpenApiTypes.INT),
+    _query("monthlyTransactionVolume", OpenApiTypes.INT),
+    _query("interestedInSwitching", OpenApiTypes.BOOL),
+]
+SKIP_PARAM = _query(
+    SKIP_FLAG,
+    OpenApiTypes.BOOL,
+    "Create the lead without a team / lead source even when the account has teams.",
+)
+
+
+class PulseLeadListView(PulseLeadMixin, PulseView):
+    required_scopes = {"GET": LEADS_READ, "POST": LEADS_WRITE}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_leads_list",
+        summary="List leads",
+        parameters=PAGING + LEAD_FILTERS,
+        responses={200: page_serializer("PulseLeadPage", PulseLead), **_errors(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        params = page_params(request.query_params)
+        qs = _filter(filters.LeadFilter, request, self.leads())
+        page = paginate(qs.prefetch_related(_audit_prefetch()), params)
+        return self.page_response(page, self.render_leads(page.rows))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_leads_create",
+        summary="Create a lead (routed by the team's rotation when nobody is named)",
+        parameters=[SKIP_PARAM],
+        request=PulseLeadInput,
+        responses={201: PulseLead, **_errors(400, 401, 403, 409, 413, 415, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        payload = PulseLeadInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data, created_by = payload.canonical(
+            workspace=self.workspace, enforce_placement=not self.skip_requirements(request)
+        )
+        write = lead_create(
+            workspace=self.workspace, actor=self.actor, data=data, created_by=created_by
+        )
+        return Response(self.render_lead(write.lead.pk), status=201)
+
+
+class PulseLeadDetailView(PulseLeadMixin, PulseView):
+    required_scopes = {"GET": LEADS_READ, "PATCH": LEADS_WRITE, "DELETE": LEADS_WRITE}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_leads_retrieve",
+        summary="Get a lead with its audit log",
+        parameters=ID_PATH,
+        responses={200: PulseLead, **_errors(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        lead = self.lead_or_404(pk)
+        return Response(self.render_lead(lead.pk))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_leads_partial_update",
+        summary="Change some fields of a lead (createdBy cannot change)",
+        parameters=[*ID_PATH, SKIP_PARAM],
+        request=PulseLeadInput(partial=True),
+        responses={200: PulseLead, **_errors(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        lead = self.lead_or_404(pk)
+        payload = PulseLeadInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        data, _ = payload.canonical(
+            workspace=self.workspace,
+            lead=lead,
+            enforce_placement=not self.skip_requirements(request),
+        )
+        lead_update(lead=lead, actor=self.actor, data=data)
+        return Response(self.render_lead(lead.pk))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_leads_destroy",
+        summary="Delete a lead for good (its audit entries are kept)",
+        parameters=ID_PATH,
+        responses={200: PulseLead, **_errors(401, 403, 404)},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        lead = self.leads().prefetch_related(_audit_prefetch()).filter(pk=pk).first()
+        if lead is None:
+            raise ApiError(404, "not_found", "Lead not found")
+        log = lead_delete(lead=lead, actor=self.actor)
+        # Answer with the lead as it was, its audit log closed by the deletion.
+        lead.pk = log.lead_pk
+        lead.audit_entries.insert(0, log)
+        return Response(self.render_leads([lead])[0])
+
+
+class PulseLeadArchiveView(PulseLeadMixin, PulseView):
+    """POST archives a lead, DELETE brings it back; both answer with the lead."""
+
+    required_scopes = {"POST": LEADS_WRITE, "DELETE": LEADS_WRITE}
+
+    def _set(self, pk: int, *, archived: bool) -> Response:
+        lead = self.lead_or_404(pk)
+        if lead.is_archived != archived:
+            event = "lead_archived" if archived else "lead_unarchived"
+            lead_update(
+                lead=lead,
+                actor=self.actor,
+                data={"archived": archived},
+                event=event,
+                summary="Lead archived" if archived else "Lead unarchived",
+            )
+        return Response(self.render_lead(lead.pk))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_leads_archive",
+        summary="Archive a lead",
+        parameters=ID_PATH,
+        request=None,
+        responses={200: PulseLead, **_errors(401, 403, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return self._set(pk, archived=True)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_leads_unarchive",
+        summary="Unarchive a lead",
+        parameters=ID_PATH,
+        responses={200: PulseLead, **_errors(401, 403, 404)},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        return self._set(pk, archived=False)
