@@ -13,7 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.pulse.errors import PULSE
-from leads.models import ActionLog, Lead, Membership, User, Workspace
+from leads.models import ActionLog, Lead, LeadSource, Membership, Rotation, Team, User, Workspace
+from leads.services.routing import rotation_cycle
 from leads.services.teams import (
     Placement,
     lead_placement_resolve,
@@ -51,6 +52,219 @@ def _email(user: User | None) -> str | None:
 
 def _member_email(member: Membership | None) -> str | None:
     return member.user.email if member is not None else None
+
+
+# --- teams ------------------------------------------------------------------------------
+
+
+class PulseTeamMember(serializers.Serializer):
+    userId = serializers.IntegerField(source="user_id")
+    email = serializers.EmailField(source="user.email")
+    name = serializers.CharField()
+
+
+class PulseTeam(serializers.Serializer):
+    id = serializers.IntegerField()
+    account_id = serializers.SerializerMethodField()
+    accountId = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    active = serializers.BooleanField(source="is_active")
+    members = PulseTeamMember(many=True, source="members.all")
+    createdBy = serializers.SerializerMethodField()
+    updatedBy = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    def get_account_id(self, team: Team) -> str:
+        return self.context["workspace"].account_id
+
+    def get_accountId(self, team: Team) -> str:
+        return self.context["workspace"].account_id
+
+    @extend_schema_field(OpenApiTypes.EMAIL)
+    def get_createdBy(self, team: Team) -> str | None:
+        return _email(team.created_by)
+
+    @extend_schema_field(OpenApiTypes.EMAIL)
+    def get_updatedBy(self, team: Team) -> str | None:
+        return _email(team.updated_by)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "email"},
+            {"type": "object", "properties": {"email": {"type": "string", "format": "email"}}},
+        ]
+    }
+)
+class MemberRefField(serializers.Field):
+    """A member named by email, or by an object with an "email"."""
+
+    default_error_messages = {"invalid": "Send an email or an object with “email”."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, Mapping):
+            data = data.get("email")
+        if not isinstance(data, str) or not data.strip():
+            self.fail("invalid")
+        return data.strip()
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class PulseTeamInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    active = serializers.BooleanField(source="is_active", required=False)
+    members = serializers.ListField(
+        child=MemberRefField(),
+        required=False,
+        max_length=1000,
+        help_text="Member emails (or objects with an email); replaces the whole list.",
+    )
+
+
+# --- lead sources -----------------------------------------------------------------------
+
+
+class PulseLeadSource(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    accountId = serializers.SerializerMethodField()
+    teamId = serializers.IntegerField(source="team_id", allow_null=True)
+    active = serializers.BooleanField(source="is_active")
+    createdBy = serializers.SerializerMethodField()
+    updatedBy = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    def get_accountId(self, source: LeadSource) -> str:
+        return self.context["workspace"].account_id
+
+    @extend_schema_field(OpenApiTypes.EMAIL)
+    def get_createdBy(self, source: LeadSource) -> str | None:
+        return _email(source.created_by)
+
+    @extend_schema_field(OpenApiTypes.EMAIL)
+    def get_updatedBy(self, source: LeadSource) -> str | None:
+        return _email(source.updated_by)
+
+
+class PulseLeadSourceInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    active = serializers.BooleanField(source="is_active", required=False)
+    teamId = serializers.IntegerField(
+        source="team", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
+
+
+# --- rotations --------------------------------------------------------------------------
+
+
+class PulseRotationMember(serializers.Serializer):
+    userId = serializers.IntegerField(source="membership.user_id")
+    email = serializers.EmailField(source="membership.user.email")
+    name = serializers.CharField(source="membership.name")
+    weight = serializers.IntegerField()
+    active = serializers.SerializerMethodField(
+        help_text="Taking leads: the member is active and not marked away in the rotation."
+    )
+
+    def get_active(self, seat: Any) -> bool:
+        return bool(seat.is_active and seat.membership.is_active)
+
+
+class PulseRotation(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    accountId = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=Rotation.Status.choices)
+    teamId = serializers.IntegerField(source="team_id", allow_null=True)
+    userRotationArray = serializers.SerializerMethodField(
+        help_text="Member emails in turn order; a member with weight n appears n times."
+    )
+    currentPosition = serializers.SerializerMethodField(
+        help_text="Index in userRotationArray of the member whose turn is next."
+    )
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    createdBy = serializers.SerializerMethodField()
+    updatedBy = serializers.SerializerMethodField()
+    team = PulseTeam(allow_null=True)
+    members = PulseRotationMember(
+        many=True, source="members.all", help_text="Leadbook: each member once, with weight."
+    )
+
+    def get_accountId(self, rotation: Rotation) -> str:
+        return self.context["workspace"].account_id
+
+    @extend_schema_field(serializers.ListField(child=serializers.EmailField()))
+    def get_userRotationArray(self, rotation: Rotation) -> list[str]:
+        return [seat.membership.user.email for seat in rotation_cycle(list(rotation.members.all()))]
+
+    def get_currentPosition(self, rotation: Rotation) -> int:
+        length = len(rotation_cycle(list(rotation.members.all())))
+        return rotation.position % length if length else 0
+
+    @extend_schema_field(OpenApiTypes.EMAIL)
+    def get_createdBy(self, rotation: Rotation) -> str | None:
+        return _email(rotation.created_by)
+
+    @extend_schema_field(OpenApiTypes.EMAIL)
+    def get_updatedBy(self, rotation: Rotation) -> str | None:
+        return _email(rotation.updated_by)
+
+
+class RotationSeatsField(serializers.ListField):
+    """userRotationArray on input: emails and/or {email, weight} objects in turn order."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.JSONField(), max_length=1000, **kwargs)
+
+
+class PulseRotationInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    teamId = serializers.IntegerField(
+        source="team", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
+    status = serializers.CharField(required=False)
+    userRotationArray = RotationSeatsField(
+        required=False,
+        help_text=(
+            "Members in turn order: emails, or {email, weight} objects. Listing an email "
+            "n times gives it weight n."
+        ),
+    )
+
+
+class PulseRotationUpdateInput(PulseRotationInput):
+    currentPosition = serializers.IntegerField(
+        source="position", required=False, min_value=0, max_value=2**31 - 1
+    )
+
+
+class PulseRotationStatusInput(serializers.Serializer):
+    status = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class PulseNextUserMember(serializers.Serializer):
+    userId = serializers.CharField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    weight = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The member's id in this account.")
+
+
+class PulseNextUser(serializers.Serializer):
+    user = PulseNextUserMember()
+    rotationId = serializers.IntegerField()
+    currentPosition = serializers.IntegerField(help_text="The turn just handed out.")
+    totalUsers = serializers.IntegerField()
+    rotation = PulseRotation()
+    newPosition = serializers.IntegerField(help_text="The turn that is next now.")
+    currentUser = serializers.EmailField()
+    nextUser = serializers.EmailField(allow_null=True)
 
 
 # --- leads ------------------------------------------------------------------------------

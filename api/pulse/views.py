@@ -17,11 +17,32 @@ from api.pulse.pagination import Page, page_params, page_serializer, paginate
 from api.pulse.serializers import (
     PulseLead,
     PulseLeadInput,
+    PulseLeadSource,
+    PulseLeadSourceInput,
+    PulseNextUser,
+    PulseRotation,
+    PulseRotationInput,
+    PulseRotationStatusInput,
+    PulseRotationUpdateInput,
+    PulseTeam,
+    PulseTeamInput,
     audit_member_emails,
 )
 from api.views import FamilyAPIView
-from leads.models import ActionLog, Lead, Membership
+from leads.models import ActionLog, Lead, LeadSource, Membership, Rotation, RotationMember, Team
 from leads.services.leads import lead_create, lead_delete, lead_update
+from leads.services.teams import (
+    lead_source_create,
+    lead_source_update,
+    rotation_create,
+    rotation_delete,
+    rotation_seats_parse,
+    rotation_status_set,
+    rotation_turn_take,
+    rotation_update,
+    team_create,
+    team_update,
+)
 
 TAG = "Pulse"
 LEADS_READ, LEADS_WRITE, SETTINGS = "leads:read", "leads:write", "settings:manage"
@@ -270,3 +291,362 @@ class PulseLeadArchiveView(PulseLeadMixin, PulseView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         return self._set(pk, archived=False)
+
+
+# --- teams ------------------------------------------------------------------------------
+
+
+def _teams(workspace: Any) -> QuerySet:
+    return (
+        Team.objects.filter(workspace=workspace)
+        .select_related("created_by", "updated_by")
+        .prefetch_related(
+            Prefetch("members", queryset=Membership.objects.select_related("user").order_by("id"))
+        )
+    )
+
+
+class PulseTeamListView(PulseView):
+    required_scopes = {"GET": LEADS_READ, "POST": SETTINGS}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_teams_list",
+        summary="List teams (active ones unless active=false|all)",
+        parameters=[
+            *PAGING,
+            _query("active", description="true (default), false, or all."),
+            _query("name", description="Exact name (case-insensitive)."),
+        ],
+        responses={200: page_serializer("PulseTeamPage", PulseTeam), **_errors(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        params = page_params(request.query_params)
+        page = paginate(_filter(filters.TeamFilter, request, _teams(self.workspace)), params)
+        return self.page_response(
+            page, PulseTeam(page.rows, many=True, context=self.context()).data
+        )
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_teams_create",
+        summary="Create a team",
+        request=PulseTeamInput,
+        responses={201: PulseTeam, **_errors(400, 401, 403, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        payload = PulseTeamInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        team = team_create(
+            workspace=self.workspace,
+            actor=self.actor,
+            name=values["name"],
+            is_active=values.get("is_active", True),
+            member_emails=values.get("members"),
+        )
+        team = _teams(self.workspace).get(pk=team.pk)
+        return Response(PulseTeam(team, context=self.context()).data, status=201)
+
+
+class PulseTeamDetailView(PulseView):
+    required_scopes = {"GET": LEADS_READ, "PATCH": SETTINGS}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_teams_retrieve",
+        summary="Get a team",
+        parameters=ID_PATH,
+        responses={200: PulseTeam, **_errors(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        team = self.get_scoped_or_404(_teams(self.workspace), "Team not found", pk=pk)
+        return Response(PulseTeam(team, context=self.context()).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_teams_partial_update",
+        summary="Rename, (de)activate or set the members of a team",
+        parameters=ID_PATH,
+        request=PulseTeamInput(partial=True),
+        responses={200: PulseTeam, **_errors(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        team = self.get_scoped_or_404(Team, "Team not found", pk=pk)
+        payload = PulseTeamInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        values = dict(payload.validated_data)
+        members = values.pop("members", None)
+        team_update(team=team, actor=self.actor, data=values, member_emails=members)
+        team = _teams(self.workspace).get(pk=team.pk)
+        return Response(PulseTeam(team, context=self.context()).data)
+
+
+# --- lead sources -----------------------------------------------------------------------
+
+
+def _sources(workspace: Any) -> QuerySet:
+    return LeadSource.objects.filter(workspace=workspace).select_related("created_by", "updated_by")
+
+
+class PulseLeadSourceListView(PulseView):
+    required_scopes = {"GET": LEADS_READ, "POST": SETTINGS}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_sources_list",
+        summary="List lead sources (all unless active=true|false)",
+        parameters=[
+            *PAGING,
+            _query("active", description="true, false, or all (default)."),
+            _query("name", description="Exact name (case-insensitive)."),
+            _query("teamId", OpenApiTypes.INT),
+        ],
+        responses={
+            200: page_serializer("PulseLeadSourcePage", PulseLeadSource),
+            **_errors(400, 401, 403),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = page_params(request.query_params)
+        qs = _filter(filters.LeadSourceFilter, request, _sources(self.workspace))
+        page = paginate(qs, params)
+        return self.page_response(
+            page, PulseLeadSource(page.rows, many=True, context=self.context()).data
+        )
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_sources_create",
+        summary="Create a lead source, optionally for one team",
+        request=PulseLeadSourceInput,
+        responses={201: PulseLeadSource, **_errors(400, 401, 403, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        payload = PulseLeadSourceInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        source = lead_source_create(
+            workspace=self.workspace,
+            actor=self.actor,
+            name=values["name"],
+            is_active=values.get("is_active", True),
+            team_id=values.get("team"),
+        )
+        source = _sources(self.workspace).get(pk=source.pk)
+        return Response(PulseLeadSource(source, context=self.context()).data, status=201)
+
+
+class PulseLeadSourceDetailView(PulseView):
+    required_scopes = {"GET": LEADS_READ, "PATCH": SETTINGS}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_sources_retrieve",
+        summary="Get a lead source",
+        parameters=ID_PATH,
+        responses={200: PulseLeadSource, **_errors(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        source = self.get_scoped_or_404(_sources(self.workspace), "Lead source not found", pk=pk)
+        return Response(PulseLeadSource(source, context=self.context()).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_sources_partial_update",
+        summary="Rename, (de)activate or move a lead source to a team (teamId null: none)",
+        parameters=ID_PATH,
+        request=PulseLeadSourceInput(partial=True),
+        responses={200: PulseLeadSource, **_errors(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        source = self.get_scoped_or_404(LeadSource, "Lead source not found", pk=pk)
+        payload = PulseLeadSourceInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        lead_source_update(source=source, actor=self.actor, data=payload.validated_data)
+        source = _sources(self.workspace).get(pk=source.pk)
+        return Response(PulseLeadSource(source, context=self.context()).data)
+
+
+# --- lead rotations ---------------------------------------------------------------------
+
+
+def _rotations(workspace: Any) -> QuerySet:
+    return (
+        Rotation.objects.filter(workspace=workspace)
+        .select_related("created_by", "updated_by", "team__created_by", "team__updated_by")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=RotationMember.objects.select_related("membership__user").order_by(
+                    "order", "id"
+                ),
+            ),
+            Prefetch(
+                "team__members",
+                queryset=Membership.objects.select_related("user").order_by("id"),
+            ),
+        )
+    )
+
+
+class PulseRotationListView(PulseView):
+    required_scopes = {"GET": LEADS_READ, "POST": SETTINGS}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_rotations_list",
+        summary="List lead rotations (active ones unless status=…)",
+        parameters=[
+            *PAGING,
+            _query("status", description="active (default), archived, queued, or all."),
+            _query("teamId", OpenApiTypes.INT),
+            _query("name", description="Exact name (case-insensitive)."),
+        ],
+        responses={
+            200: page_serializer("PulseRotationPage", PulseRotation),
+            **_errors(400, 401, 403),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = page_params(request.query_params)
+        qs = _filter(filters.RotationFilter, request, _rotations(self.workspace))
+        page = paginate(qs, params)
+        return self.page_response(
+            page, PulseRotation(page.rows, many=True, context=self.context()).data
+        )
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_rotations_create",
+        summary="Create a rotation for a team, or the account's “default” fallback",
+        request=PulseRotationInput,
+        responses={201: PulseRotation, **_errors(400, 401, 403, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        payload = PulseRotationInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        rotation = rotation_create(
+            workspace=self.workspace,
+            actor=self.actor,
+            name=values["name"],
+            team_id=values.get("team"),
+            status=values.get("status", Rotation.Status.ACTIVE),
+            seats=rotation_seats_parse(values.get("userRotationArray", [])),
+        )
+        rotation = _rotations(self.workspace).get(pk=rotation.pk)
+        return Response(PulseRotation(rotation, context=self.context()).data, status=201)
+
+
+class PulseRotationDetailView(PulseView):
+    required_scopes = {"GET": LEADS_READ, "PATCH": SETTINGS, "DELETE": SETTINGS}
+
+    def rotation(self, pk: int) -> Rotation:
+        return self.get_scoped_or_404(_rotations(self.workspace), "Lead rotation not found", pk=pk)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_rotations_retrieve",
+        summary="Get a lead rotation",
+        parameters=ID_PATH,
+        responses={200: PulseRotation, **_errors(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PulseRotation(self.rotation(pk), context=self.context()).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_rotations_partial_update",
+        summary="Change a rotation: name, team, status, members in turn order, weights",
+        parameters=ID_PATH,
+        request=PulseRotationUpdateInput(partial=True),
+        responses={200: PulseRotation, **_errors(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        rotation = self.get_scoped_or_404(Rotation, "Lead rotation not found", pk=pk)
+        payload = PulseRotationUpdateInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        values = dict(payload.validated_data)
+        seats = values.pop("userRotationArray", None)
+        rotation_update(
+            rotation=rotation,
+            actor=self.actor,
+            data=values,
+            seats=rotation_seats_parse(seats) if seats is not None else None,
+        )
+        return Response(PulseRotation(self.rotation(pk), context=self.context()).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_rotations_destroy",
+        summary="Delete a rotation; answers with the deleted rotation",
+        parameters=ID_PATH,
+        responses={200: PulseRotation, **_errors(401, 403, 404)},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        rotation = self.rotation(pk)
+        body = PulseRotation(rotation, context=self.context()).data
+        rotation_delete(rotation=rotation, actor=self.actor)
+        return Response(body)
+
+
+class PulseRotationStatusView(PulseView):
+    required_scopes = {"PATCH": SETTINGS}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_rotations_status",
+        summary="Set a rotation's status: active, archived or queued",
+        parameters=ID_PATH,
+        request=PulseRotationStatusInput,
+        responses={200: PulseRotation, **_errors(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        rotation = self.get_scoped_or_404(Rotation, "Lead rotation not found", pk=pk)
+        payload = PulseRotationStatusInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        rotation_status_set(
+            rotation=rotation, actor=self.actor, status=payload.validated_data.get("status")
+        )
+        rotation = _rotations(self.workspace).get(pk=pk)
+        return Response(PulseRotation(rotation, context=self.context()).data)
+
+
+class PulseRotationNextUserView(PulseView):
+    """GET /api/lead-rotations/{id}/next-user: takes the turn (advances the pointer).
+
+    Taking a turn is assigning work, not changing settings, so it needs leads:write."""
+
+    required_scopes = {"GET": LEADS_WRITE}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_lead_rotations_next_user",
+        summary="Take the next turn of a rotation (advances its position)",
+        parameters=ID_PATH,
+        responses={200: PulseNextUser, **_errors(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        rotation = self.get_scoped_or_404(Rotation, "Lead rotation not found", pk=pk)
+        turn = rotation_turn_take(rotation=rotation)
+        rotation = _rotations(self.workspace).get(pk=pk)
+        seat = next(s for s in rotation.members.all() if s.membership_id == turn.pick.member.pk)
+        member = turn.pick.member
+        body = {
+            "user": {
+                "userId": str(member.user_id),
+                "email": member.email,
+                "name": member.name,
+                "weight": seat.weight,
+                "id": member.pk,
+            },
+            "rotationId": rotation.pk,
+            "currentPosition": turn.pick.turn - 1,
+            "totalUsers": len(rotation.members.all()),
+            "rotation": rotation,
+            "newPosition": rotation.position,
+            "currentUser": member.email,
+            "nextUser": turn.next_member.email if turn.next_member else None,
+        }
+        return Response(PulseNextUser(body, context=self.context()).data)

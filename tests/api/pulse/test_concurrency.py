@@ -44,3 +44,23 @@ def test_300_creates_from_16_threads_are_all_assigned_evenly(ws_a, key_a):
     assert max(counts.values()) - min(counts.values()) <= 1
     assert Rotation.objects.get(team=team).position == LEADS % len(members)
     assert ActionLog.objects.filter(event="lead_assigned").count() == LEADS
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_next_user_calls_never_hand_out_a_turn_twice(ws_a, key_a):
+    assert connection.vendor == "postgresql"
+    members = [make_member(ws_a, f"rep{i}@acme.test", "agent") for i in range(4)]
+    team, _ = team_with_rotation(ws_a, "Inbound", members)
+    rotation = Rotation.objects.get(team=team)
+
+    def take(_: int) -> tuple[int, str]:
+        body = pulse_for(Client(), key_a).get(f"lead-rotations/{rotation.pk}/next-user").json()
+        return body["currentPosition"], body["currentUser"]
+
+    results, errors = run_in_threads(12, take)
+    assert errors == []
+    turns = Counter(user for _, user in results)
+    assert sorted(turns.values()) == [3, 3, 3, 3]
+    rotation.refresh_from_db()
+    assert rotation.position == 0
