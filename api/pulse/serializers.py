@@ -54,6 +54,59 @@ def _member_email(member: Membership | None) -> str | None:
     return member.user.email if member is not None else None
 
 
+# --- auth -------------------------------------------------------------------------------
+
+
+class PulseLoginInput(serializers.Serializer):
+    """Either apiKey + apiSecret (the two halves of a Leadbook API key) or username +
+    password (a member's email and password)."""
+
+    apiKey = serializers.CharField(required=False, max_length=100)
+    apiSecret = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
+    username = serializers.CharField(required=False, max_length=254)
+    password = serializers.CharField(required=False, max_length=1024, trim_whitespace=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        by_key = "apiKey" in attrs or "apiSecret" in attrs
+        by_password = "username" in attrs or "password" in attrs
+        if by_key == by_password:
+            raise serializers.ValidationError(
+                "Send either apiKey and apiSecret, or username and password."
+            )
+        pair = ("apiKey", "apiSecret") if by_key else ("username", "password")
+        missing = {name: ["This field is required."] for name in pair if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class PulseAccount(serializers.Serializer):
+    accountId = serializers.CharField()
+    name = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+
+
+class PulseSessionUser(serializers.Serializer):
+    userId = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+class PulseSessionKey(serializers.Serializer):
+    apiKey = serializers.CharField(help_text="The public half of the key (lb_…).")
+    name = serializers.CharField()
+
+
+class PulseSession(serializers.Serializer):
+    token = serializers.CharField(allow_null=True, help_text="Send as Authorization: Bearer.")
+    expiresAt = serializers.DateTimeField(allow_null=True)
+    primaryAccount = PulseAccount()
+    accounts = PulseAccount(many=True)
+    user = PulseSessionUser(allow_null=True)
+    apiKey = PulseSessionKey(allow_null=True)
+    permissions = serializers.ListField(child=serializers.CharField())
+
+
 # --- teams ------------------------------------------------------------------------------
 
 

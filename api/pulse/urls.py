@@ -6,6 +6,8 @@ from django.urls import re_path
 from api.pulse import views
 
 urlpatterns = [
+    re_path(r"^auth/login/?$", views.PulseLoginView.as_view(), name="pulse-login"),
+    re_path(r"^auth/session/?$", views.PulseSessionView.as_view(), name="pulse-session"),
     re_path(r"^leads/?$", views.PulseLeadListView.as_view(), name="pulse-leads"),
     re_path(r"^leads/(?P<pk>[0-9]+)/?$", views.PulseLeadDetailView.as_view(), name="pulse-lead"),
     re_path(

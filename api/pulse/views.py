@@ -1,7 +1,7 @@
 """The Pulse family (/api/…): login, leads with their audit log, teams, lead sources and
 lead rotations, as the Pulse CRM API documents them."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -19,14 +19,22 @@ from api.pulse.serializers import (
     PulseLeadInput,
     PulseLeadSource,
     PulseLeadSourceInput,
+    PulseLoginInput,
     PulseNextUser,
     PulseRotation,
     PulseRotationInput,
     PulseRotationStatusInput,
     PulseRotationUpdateInput,
+    PulseSession,
     PulseTeam,
     PulseTeamInput,
     audit_member_emails,
+)
+from api.pulse.sessions import (
+    credential_payload,
+    login_payload,
+    login_with_key,
+    login_with_password,
 )
 from api.views import FamilyAPIView
 from leads.models import ActionLog, Lead, LeadSource, Membership, Rotation, RotationMember, Team
@@ -83,6 +91,55 @@ class PulseView(FamilyAPIView):
 
     def context(self, **extra: Any) -> dict[str, Any]:
         return {"workspace": self.workspace, **extra}
+
+
+# --- auth -------------------------------------------------------------------------------
+
+
+class PulseLoginView(PulseView):
+    """POST /api/auth/login: credentials in, a session token out."""
+
+    authentication_classes: ClassVar[list] = []
+    permission_classes: ClassVar[list] = []
+    idempotent_post = False
+    # A failed attempt must be remembered (django-axes lockout) though the answer is 401.
+    atomic_writes = False
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_auth_login",
+        summary="Exchange apiKey + apiSecret (or username + password) for a session token",
+        request=PulseLoginInput,
+        responses={200: PulseSession, **_errors(400, 401, 403, 429)},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        payload = PulseLoginInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        if "apiKey" in values:
+            login = login_with_key(
+                request, api_key=values["apiKey"], api_secret=values["apiSecret"]
+            )
+        else:
+            login = login_with_password(
+                request, username=values["username"], password=values["password"]
+            )
+        return Response(PulseSession(login_payload(login)).data)
+
+
+class PulseSessionView(PulseView):
+    """GET /api/auth/session: the login payload for the credential in use."""
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pulse_auth_session",
+        summary="Echo the current session",
+        responses={200: PulseSession, **_errors(401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        _, _, token = request.headers.get("Authorization", "").partition(" ")
+        return Response(PulseSession(credential_payload(self.credential, token.strip())).data)
 
 
 # --- leads ------------------------------------------------------------------------------
