@@ -33,7 +33,9 @@ class DateRangeField(forms.CharField):
         "order": "FROM must be before TO.",
     }
 
-    def _moment(self, text: str, *, end: bool) -> datetime.datetime:
+    def _moment(self, text: str, *, end: bool) -> datetime.datetime | None:
+        """The start of `text`, or with `end` the first moment after it (None when that
+        is past the last representable date: no upper bound)."""
         # A "+" in an unencoded UTC offset arrives as a space.
         text = text.strip().replace(" ", "+")
         try:
@@ -42,13 +44,20 @@ class DateRangeField(forms.CharField):
         except ValueError:
             day = moment = None
         if day is not None:
-            start = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
-            return start + datetime.timedelta(days=1) if end else start
-        if moment is None:
+            moment = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+            step = datetime.timedelta(days=1)
+        elif moment is not None:
+            if timezone.is_naive(moment):
+                moment = moment.replace(tzinfo=datetime.UTC)
+            step = datetime.timedelta(microseconds=1)
+        else:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if timezone.is_naive(moment):
-            moment = moment.replace(tzinfo=datetime.UTC)
-        return moment + datetime.timedelta(microseconds=1) if end else moment
+        if not end:
+            return moment
+        try:
+            return moment + step
+        except OverflowError:
+            return None
 
     def clean(self, value: Any) -> tuple[datetime.datetime | None, datetime.datetime | None]:
         value = super().clean(value)
@@ -76,6 +85,18 @@ class DateRangeFilter(django_filters.Filter):
         if end is not None:
             qs = qs.filter(**{f"{self.field_name}__lt": end})
         return qs
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number from 0 to 2**63 - 1 (django-filter's NumberFilter takes 1.5 and
+    rounds it away; past 64 bits SQLite's driver fails instead of finding nothing)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class StrictBooleanFilter(django_filters.ChoiceFilter):
@@ -213,8 +234,8 @@ class LeadFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search")
     sort = SortFilter(fields=[(c, n) for n, c in LEAD_SORTS.items()], default="-created_at")
     archived = ArchivedFilter(default="false")
-    teamId = django_filters.NumberFilter(field_name="team_id")
-    leadSourceId = django_filters.NumberFilter(field_name="lead_source_id")
+    teamId = IntegerFilter(field_name="team_id")
+    leadSourceId = IntegerFilter(field_name="lead_source_id")
     firstName = _text("first_name")
     lastName = _text("last_name")
     imgSrc = _text("img_src")
@@ -232,8 +253,8 @@ class LeadFilter(django_filters.FilterSet):
     applicationId = _text("application_id")
     email = django_filters.CharFilter(method="filter_email")
     phone = PhoneFilter()
-    numberOfEmployees = django_filters.NumberFilter(field_name="number_of_employees")
-    monthlyTransactionVolume = django_filters.NumberFilter(field_name="monthly_transaction_volume")
+    numberOfEmployees = IntegerFilter(field_name="number_of_employees")
+    monthlyTransactionVolume = IntegerFilter(field_name="monthly_transaction_volume")
     interestedInSwitching = StrictBooleanFilter(field_name="interested_in_switching")
     assignedTo = _text("assignee__user__email")
     createdBy = _text("created_by__email")
@@ -288,7 +309,7 @@ class LeadSourceFilter(django_filters.FilterSet):
     active = ActiveFilter(field_name="is_active", default="all")
     name = django_filters.CharFilter(field_name="name", lookup_expr="iexact")
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
-    teamId = django_filters.NumberFilter(field_name="team_id")
+    teamId = IntegerFilter(field_name="team_id")
     sort = SortFilter(
         fields=[
             ("id", "id"),
@@ -314,7 +335,7 @@ class RotationFilter(django_filters.FilterSet):
         choices=[*Rotation.Status.choices, ("all", "all")],
         default=Rotation.Status.ACTIVE,
     )
-    teamId = django_filters.NumberFilter(field_name="team_id")
+    teamId = IntegerFilter(field_name="team_id")
     name = django_filters.CharFilter(field_name="name", lookup_expr="iexact")
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
     sort = SortFilter(

@@ -18,6 +18,8 @@ from rest_framework.exceptions import ValidationError
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
+# Far past any real list (100 million rows at 100 a page); keeps OFFSET inside 64 bits.
+MAX_PAGE = 1_000_000
 ESTIMATED_HEADER = "Total-Count-Estimated"
 
 
@@ -48,7 +50,7 @@ def _positive_int(query: Any, name: str, default: int, maximum: int | None) -> i
 def page_params(query: Any) -> PageParams:
     """page (default 1) and pageSize (default 10, at most 100) from the query string."""
     return PageParams(
-        page=_positive_int(query, "page", 1, None),
+        page=_positive_int(query, "page", 1, MAX_PAGE),
         page_size=_positive_int(query, "pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
     )
 

@@ -289,7 +289,8 @@ class PulseLeadDetailView(PulseLeadMixin, PulseView):
             lead=lead,
             enforce_placement=not self.skip_requirements(request),
         )
-        lead_update(lead=lead, actor=self.actor, data=data)
+        if data:  # an empty PATCH changes nothing and leaves no audit entry
+            lead_update(lead=lead, actor=self.actor, data=data)
         return Response(self.render_lead(lead.pk))
 
     @extend_schema(

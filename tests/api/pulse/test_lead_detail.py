@@ -29,8 +29,9 @@ def test_a_lead_reads_back_as_it_was_created(api_a, lead_id):
     assert events(response.json()) == ["lead_created"]
 
 
-def test_a_missing_lead_is_404_lead_not_found(api_a):
-    response = api_a.get("leads/999999")
+@pytest.mark.parametrize("pk", ["999999", str(10**20)])
+def test_a_missing_lead_is_404_lead_not_found(api_a, pk):
+    response = api_a.get(f"leads/{pk}")
     assert response.status_code == 404
     assert response.json()["error"] == "Lead not found"
 
@@ -46,6 +47,12 @@ def test_patch_changes_only_the_fields_sent(api_a, lead_id):
         "numberOfEmployees": {"from": None, "to": 5},
     }
     assert body["auditLog"][0]["requestMethod"] == "PATCH"
+
+
+def test_an_empty_patch_changes_nothing_and_is_not_audited(api_a, lead_id):
+    body = api_a.patch(f"leads/{lead_id}", {"createdBy": "ignored@acme.test"}).json()
+    assert events(body) == ["lead_created"]
+    assert events(api_a.patch(f"leads/{lead_id}", {}).json()) == ["lead_created"]
 
 
 def test_patch_can_clear_a_field_but_not_the_names(api_a, lead_id):

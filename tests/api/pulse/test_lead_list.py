@@ -45,7 +45,14 @@ def test_an_empty_workspace_lists_nothing(api_a):
 
 @pytest.mark.parametrize(
     ("param", "value"),
-    [("page", "0"), ("page", "x"), ("pageSize", "101"), ("pageSize", "0"), ("pageSize", "1.5")],
+    [
+        ("page", "0"),
+        ("page", "x"),
+        ("page", str(10**20)),
+        ("pageSize", "101"),
+        ("pageSize", "0"),
+        ("pageSize", "1.5"),
+    ],
 )
 def test_bad_paging_is_400(api_a, param, value):
     response = api_a.get("leads", **{param: value})
@@ -158,6 +165,10 @@ def test_the_phone_filter_matches_any_format(api_a, ws_a):
     ("param", "value"),
     [
         ("numberOfEmployees", "many"),
+        ("teamId", "1.5"),
+        ("teamId", str(10**30)),
+        ("leadSourceId", "-1"),
+        ("monthlyTransactionVolume", str(10**30)),
         ("interestedInSwitching", "perhaps"),
         ("createdAt", "last week"),
         ("createdAt", "2024-02-30"),
@@ -282,3 +293,19 @@ def test_a_viewer_reads_but_cannot_write(client, ws_a, carol):
     make_member(ws_a, "x@acme.test", "agent")
     assert api.get("leads").status_code == 200
     assert api.post("leads", {"firstName": "F", "lastName": "L"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"createdAt": "9999-12-31"},
+        {"createdAt": "0001-01-01,9999-12-31T23:59:59.999999Z"},
+        {"search": "%_\\"},
+    ],
+)
+def test_extreme_but_valid_values_find_nothing_instead_of_failing(api_a, ws_a, query):
+    make_lead(ws_a, first_name="Plain", created_at=timezone.now())
+    response = api_a.get("leads", **query)
+    assert response.status_code == 200
+    expected = 1 if "createdAt" in query and "," in query["createdAt"] else 0
+    assert response.json()["totalCount"] == expected
