@@ -156,11 +156,11 @@ def _audit_prefetch() -> Prefetch:
     )
 
 
-class PulseLeadMixin:
-    """Leads the caller may see: the workspace's, and for an agent's own session only
-    their leads and unassigned ones (as in the staff pages)."""
+class PulseLeadView(PulseView):
+    """Base of the lead views. Leads the caller may see: the workspace's, and for an
+    agent's own session only their leads and unassigned ones (as in the staff pages)."""
 
-    def leads(self: Any) -> QuerySet:
+    def leads(self) -> QuerySet:
         membership: Membership | None = self.credential.membership
         qs = (
             Lead.objects.visible_to(membership)
@@ -169,16 +169,16 @@ class PulseLeadMixin:
         )
         return qs.select_related("assignee__user", "created_by")
 
-    def lead_or_404(self: Any, pk: int) -> Lead:
+    def lead_or_404(self, pk: int) -> Lead:
         return self.get_scoped_or_404(
             self.leads().select_related("team", "lead_source"), "Lead not found", pk=pk
         )
 
-    def render_leads(self: Any, leads: list[Lead]) -> list[dict[str, Any]]:
+    def render_leads(self, leads: list[Lead]) -> list[dict[str, Any]]:
         context = self.context(member_emails=audit_member_emails(leads))
         return PulseLead(leads, many=True, context=context).data
 
-    def render_lead(self: Any, pk: int) -> dict[str, Any]:
+    def render_lead(self, pk: int) -> dict[str, Any]:
         """The lead as it is now. Not narrowed to what an agent sees: the caller has just
         read or written it, and a rotation may have handed a new lead to someone else."""
         lead = (
@@ -189,7 +189,7 @@ class PulseLeadMixin:
         )
         return self.render_leads([lead])[0]
 
-    def skip_requirements(self: Any, request: Request) -> bool:
+    def skip_requirements(self, request: Request) -> bool:
         raw = request.query_params.get(SKIP_FLAG, "false").strip().lower()
         if raw not in ("true", "false", "1", "0", ""):
             raise ValidationError({SKIP_FLAG: ["Use true or false."]})
@@ -222,7 +222,7 @@ SKIP_PARAM = _query(
 )
 
 
-class PulseLeadListView(PulseLeadMixin, PulseView):
+class PulseLeadListView(PulseLeadView):
     required_scopes = {"GET": LEADS_READ, "POST": LEADS_WRITE}
 
     @extend_schema(
@@ -258,7 +258,7 @@ class PulseLeadListView(PulseLeadMixin, PulseView):
         return Response(self.render_lead(write.lead.pk), status=201)
 
 
-class PulseLeadDetailView(PulseLeadMixin, PulseView):
+class PulseLeadDetailView(PulseLeadView):
     required_scopes = {"GET": LEADS_READ, "PATCH": LEADS_WRITE, "DELETE": LEADS_WRITE}
 
     @extend_schema(
@@ -311,7 +311,7 @@ class PulseLeadDetailView(PulseLeadMixin, PulseView):
         return Response(self.render_leads([lead])[0])
 
 
-class PulseLeadArchiveView(PulseLeadMixin, PulseView):
+class PulseLeadArchiveView(PulseLeadView):
     """POST archives a lead, DELETE brings it back; both answer with the lead."""
 
     required_scopes = {"POST": LEADS_WRITE, "DELETE": LEADS_WRITE}
@@ -689,14 +689,14 @@ class PulseRotationNextUserView(PulseView):
         rotation = self.get_scoped_or_404(Rotation, "Lead rotation not found", pk=pk)
         turn = rotation_turn_take(rotation=rotation)
         rotation = _rotations(self.workspace).get(pk=pk)
-        seat = next(s for s in rotation.members.all() if s.membership_id == turn.pick.member.pk)
         member = turn.pick.member
+        seat = next((s for s in rotation.members.all() if s.membership_id == member.pk), None)
         body = {
             "user": {
                 "userId": str(member.user_id),
                 "email": member.email,
                 "name": member.name,
-                "weight": seat.weight,
+                "weight": seat.weight if seat else 1,
                 "id": member.pk,
             },
             "rotationId": rotation.pk,
