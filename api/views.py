@@ -42,6 +42,9 @@ class FamilyAPIView(APIView):
     max_body_bytes: ClassVar[int | None] = None
     # Set False on a POST that is not a create (e.g. a login) to skip Idempotency-Key.
     idempotent_post: ClassVar[bool] = True
+    # Set False on a write whose side effects must outlive a 4xx answer (a login records
+    # failed attempts for the brute-force lockout); it then runs in autocommit.
+    atomic_writes: ClassVar[bool] = True
 
     authentication_classes = [CredentialAuthentication]
     permission_classes = [HasCredential, TenantHeaderMatches, HasScope]
@@ -64,6 +67,8 @@ class FamilyAPIView(APIView):
         def write(
             self: "FamilyAPIView", request: Request, *args: Any, **kwargs: Any
         ) -> HttpResponse:
+            if not self.atomic_writes:
+                return handler(self, request, *args, **kwargs)
             idempotent = (
                 method == "post" and self.idempotent_post and not self.skip_idempotency(request)
             )

@@ -318,3 +318,8 @@ WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 180, minimum=90)
 WEBHOOK_SWEEP_BATCH = env_int("WEBHOOK_SWEEP_BATCH", 200, minimum=1)
 WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 50, minimum=1)
 PERIODIC_TASKS.append(("leads.tasks.webhook_deliveries_sweep", 15))
+
+# --- Pulse family (/api) ----------------------------------------------------------------
+# List totals are counted exactly up to this many rows; past it, PostgreSQL's planner
+# estimate is reported (with the header Total-Count-Estimated: true). See docs/api.md.
+PULSE_EXACT_COUNT_LIMIT = env_int("PULSE_EXACT_COUNT_LIMIT", 10000, minimum=100)

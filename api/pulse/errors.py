@@ -32,6 +32,10 @@ class PulseFamily(Family):
         "buying_role": "buyingRole",
         "last_contacted_at": "lastContacted",
         "application_id": "applicationId",
+        "created_by": "createdBy",
+        "is_active": "active",
+        "rotation_members": "userRotationArray",
+        "rotation_position": "currentPosition",
     }
 
     def tenant_value(self, workspace: Any) -> str:
@@ -49,6 +53,14 @@ class PulseFamily(Family):
         return body
 
     def error_schema(self) -> serializers.Serializer:
+        # One component for every endpoint: drf-spectacular refuses two "PulseError"s.
+        if self._error_schema is None:
+            self._error_schema = self._build_error_schema()
+        return self._error_schema
+
+    _error_schema: serializers.Serializer | None = None
+
+    def _build_error_schema(self) -> serializers.Serializer:
         return error_serializer(
             "PulseError",
             {

@@ -88,6 +88,40 @@ class Tag(models.Model):
         return self.name
 
 
+# The text a free-text search looks in, joined as LOWER(first_name || ' ' || …). On
+# PostgreSQL the trigram index leads_lead_search_trgm (migration 0002) holds exactly this
+# expression: change both together (tests/leads/test_search.py checks the plan uses it).
+SEARCH_TEXT_COLUMNS = (
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "job_title",
+    "branch",
+    "source",
+    "position",
+    "location",
+    "products_services_sold",
+    "current_payment_processor",
+    "process_stage",
+    "buying_role",
+    "notes",
+    "application_id",
+)
+MAX_SEARCH_TERMS = 8
+
+
+class LeadSearchText(models.Func):
+    """LOWER(a || ' ' || b || …) over SEARCH_TEXT_COLUMNS."""
+
+    function = "LOWER"
+    arg_joiner = " || ' ' || "
+    output_field = models.TextField()
+
+    def __init__(self) -> None:
+        super().__init__(*(models.F(column) for column in SEARCH_TEXT_COLUMNS))
+
+
 class LeadQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace) -> "LeadQuerySet":
         """Leads of one workspace."""
@@ -114,6 +148,16 @@ class LeadQuerySet(models.QuerySet):
         if member.sees_all_leads or member.role == Membership.Role.VIEWER:
             return qs
         return qs.filter(Q(assignee=member) | Q(assignee__isnull=True))
+
+    def search(self, text: str, *, phone_digits: str = "") -> "LeadQuerySet":
+        """Leads whose text fields contain every word of `text` (case-insensitively), or,
+        given `phone_digits`, whose phone number contains them."""
+        condition = Q()
+        for term in text.lower().split()[:MAX_SEARCH_TERMS]:
+            condition &= Q(search_text__contains=term)
+        if phone_digits:
+            condition |= Q(phone_last10__contains=phone_digits)
+        return self.alias(search_text=LeadSearchText()).filter(condition)
 
     def matching(self, workspace: Workspace, *, email_key: str, phone_key: str) -> "LeadQuerySet":
         """Leads sharing the normalized email or the last ten phone digits."""

@@ -23,6 +23,7 @@ from leads.models import (
     Stage,
     Tag,
     Team,
+    User,
     Workspace,
 )
 from leads.services.events import lead_event_emit
@@ -460,10 +461,16 @@ def lead_create(
     after_save: Callable[[Lead], dict[str, Any] | None] | None = None,
     summary: str = "Lead created",
     ignore_unknown_custom_fields: bool = False,
+    created_by: User | None = None,
 ) -> LeadWrite:
     """Create a lead: validate and normalize, route it to a member when nobody is named,
-    write one timeline entry with every field set, and queue lead.created."""
-    lead = Lead(workspace=workspace, created_by=actor.created_by_user, created_by_key=actor.api_key)
+    write one timeline entry with every field set, and queue lead.created. `created_by`
+    names someone else than the actor as the lead's creator (Pulse's createdBy)."""
+    lead = Lead(
+        workspace=workspace,
+        created_by=created_by or actor.created_by_user,
+        created_by_key=actor.api_key,
+    )
     if actor.is_api and "source" not in data:
         lead.source = "api"
     changes, tags, _ = _apply(
@@ -647,3 +654,26 @@ def lead_matching(lead: Lead, *, limit: int = 50) -> list[Lead]:
         .select_related("assignee__user", "stage")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+@transaction.atomic
+def lead_delete(*, lead: Lead, actor: Actor) -> ActionLog:
+    """Delete a lead for good. Its timeline survives it (ActionLog.lead becomes NULL and
+    lead_pk keeps the id), closed by a lead_deleted entry naming what was removed."""
+    log = actionlog_record(
+        workspace=lead.workspace,
+        actor=actor,
+        lead=lead,
+        type=change_type(actor),
+        event="lead_deleted",
+        summary="Lead deleted",
+        input={
+            "eventType": "lead_deleted",
+            "source": actor.source,
+            "name": lead.full_name,
+            "email": lead.email,
+            "phone": lead.phone_e164,
+        },
+    )
+    lead.delete()
+    return log
