@@ -11,6 +11,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from leads.models.base import TimeStampedModel, choices_check
 from leads.models.routing import LeadSource, Team
 from leads.models.workspace import ApiKey, Membership, User, Workspace
+from leads.services.phones import phone_match_key, phone_search_digits
 
 
 class Stage(TimeStampedModel):
@@ -114,6 +115,32 @@ class LeadQuerySet(models.QuerySet):
         if member.sees_all_leads or member.role == Membership.Role.VIEWER:
             return qs
         return qs.filter(Q(assignee=member) | Q(assignee__isnull=True))
+
+    def search(self, text: str) -> "LeadQuerySet":
+        """Leads matching a search box: a phone number written in any format matches the
+        last ten digits (fewer digits: any part of them); otherwise every word must appear
+        in the first or last name, the email or the company."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        digits = phone_search_digits(text)
+        if digits:
+            if len(digits) >= 10:
+                return self.filter(phone_last10=phone_match_key(digits))
+            return self.filter(phone_last10__contains=digits)
+        condition = Q()
+        for word in text.split()[:6]:
+            condition &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(company__icontains=word)
+            )
+        return self.filter(condition)
+
+    def not_merged(self) -> "LeadQuerySet":
+        """Leads that were not merged into another one."""
+        return self.filter(merged_into__isnull=True)
 
     def matching(self, workspace: Workspace, *, email_key: str, phone_key: str) -> "LeadQuerySet":
         """Leads sharing the normalized email or the last ten phone digits."""
@@ -254,6 +281,15 @@ class Lead(TimeStampedModel):
     phone_verified_at = models.DateTimeField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="merged_leads",
+        help_text="The lead this one was merged into (it is archived then); see lead_merge.",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(
         null=True, blank=True, help_text="When every required checklist item was first done."
@@ -315,6 +351,12 @@ class Lead(TimeStampedModel):
             models.Index(
                 fields=["workspace", "assignee", "created_at"], name="leads_lead_ws_assignee"
             ),
+            # Staff lead list sorted by name: keyset pages over (last, first, id).
+            models.Index(
+                fields=["workspace", "last_name", "first_name", "id"], name="leads_lead_ws_name"
+            ),
+            # Staff lead list sorted by company: keyset pages over (company, id).
+            models.Index(fields=["workspace", "company", "id"], name="leads_lead_ws_company"),
         ]
 
     def __str__(self) -> str:
