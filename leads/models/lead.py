@@ -143,7 +143,8 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(merged_into__isnull=True)
 
     def matching(self, workspace: Workspace, *, email_key: str, phone_key: str) -> "LeadQuerySet":
-        """Leads sharing the normalized email or the last ten phone digits."""
+        """Leads sharing the normalized email or the last ten phone digits (leads already
+        merged into another one do not count)."""
         condition = Q()
         if email_key:
             condition |= Q(email_normalized=email_key)
@@ -151,7 +152,7 @@ class LeadQuerySet(models.QuerySet):
             condition |= Q(phone_last10=phone_key)
         if not condition:
             return self.none()
-        return self.for_workspace(workspace).filter(condition)
+        return self.for_workspace(workspace).not_merged().filter(condition)
 
 
 class LeadStatus(models.TextChoices):
