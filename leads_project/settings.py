@@ -270,3 +270,10 @@ LOGGING = {
 PERIODIC_TASKS: list[tuple[str, int]] = [
     ("api.tasks.idempotency_purge", 3600),
 ]
+
+# --- Staff web UI -----------------------------------------------------------------------
+# The login page shows django-axes' lockout itself (other paths keep axes' default reply).
+AXES_LOCKOUT_CALLABLE = "leads.views.accounts.lockout_response"
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=600)
+# Header, workspace switcher and role flags on every staff page.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("leads.context_processors.staff")

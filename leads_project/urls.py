@@ -4,4 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("accounts/", include("leads.account_urls")),
+    # Staff pages last: "" would otherwise shadow nothing, but keep the API's paths first.
+    path("", include("leads.urls")),
 ]
+
+handler400 = "leads.views.errors.bad_request"
