@@ -87,7 +87,8 @@ class LeadForm(forms.Form):
         can_assign: bool = False,
         **kwargs: Any,
     ) -> None:
-        if lead is not None and "initial" not in kwargs:
+        fill_from_lead = lead is not None and "initial" not in kwargs
+        if fill_from_lead:
             kwargs["initial"] = lead_initial(lead)
         super().__init__(*args, **kwargs)
         self.workspace = workspace
@@ -115,7 +116,7 @@ class LeadForm(forms.Form):
         self.custom_fields = list(CustomField.objects.filter(workspace=workspace))
         for definition in self.custom_fields:
             self.fields[f"cf_{definition.slug}"] = _custom_form_field(definition)
-            if lead is not None and "initial" not in kwargs:
+            if fill_from_lead:
                 value = (lead.custom_fields or {}).get(definition.slug)
                 self.initial[f"cf_{definition.slug}"] = value
 

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from leads.models import ActionLog, Lead, Membership, Rotation, Stage
+from leads.models import ActionLog, Lead, LeadSource, Membership, Rotation, Stage, Team
 
 BOARD_CARDS_PER_COLUMN = 50
 TIMELINE_PAGE = 50
@@ -223,3 +223,57 @@ def timeline_page(
         last = entries[-1]
         cursor = f"{last.created_at.isoformat()}|{last.pk}"
     return TimelinePage(entries, cursor)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    field: str
+    before: Any
+    after: Any
+
+
+_NAMED = {"stage": Stage, "team": Team, "lead_source": LeadSource, "assignee": Membership}
+
+
+def timeline_changes(entries: list[ActionLog], workspace_id: int) -> None:
+    """Give each entry `change_rows`: its field changes with ids shown as names and
+    custom fields one row per key (one query per kind of named field on the page)."""
+    wanted: dict[str, set[int]] = {name: set() for name in _NAMED}
+    for entry in entries:
+        data = entry.input if isinstance(entry.input, dict) else {}
+        for side in ("leadUpdates", "previous"):
+            values = data.get(side) if isinstance(data.get(side), dict) else {}
+            for name in _NAMED:
+                if isinstance(values.get(name), int):
+                    wanted[name].add(values[name])
+    names: dict[str, dict[int, str]] = {}
+    for name, ids in wanted.items():
+        if not ids:
+            continue
+        rows = _NAMED[name].objects.filter(workspace_id=workspace_id, pk__in=ids)
+        if name == "assignee":
+            rows = rows.select_related("user")
+        names[name] = {row.pk: (row.name if name == "assignee" else str(row)) for row in rows}
+
+    def shown(name: str, value: Any) -> Any:
+        if name in names and isinstance(value, int):
+            return names[name].get(value, f"#{value} (deleted)")
+        return value
+
+    for entry in entries:
+        data = entry.input if isinstance(entry.input, dict) else {}
+        after = data.get("leadUpdates") if isinstance(data.get("leadUpdates"), dict) else {}
+        before = data.get("previous") if isinstance(data.get("previous"), dict) else {}
+        rows: list[ChangeRow] = []
+        for name, value in after.items():
+            old = before.get(name)
+            if name == "custom_fields" and isinstance(value, dict):
+                old = old if isinstance(old, dict) else {}
+                rows += [
+                    ChangeRow(f"custom_fields.{key}", old.get(key), new)
+                    for key, new in value.items()
+                    if old.get(key) != new
+                ]
+                continue
+            rows.append(ChangeRow(name, shown(name, old), shown(name, value)))
+        entry.change_rows = rows

@@ -277,3 +277,5 @@ AXES_LOCKOUT_CALLABLE = "leads.views.accounts.lockout_response"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=600)
 # Header, workspace switcher and role flags on every staff page.
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("leads.context_processors.staff")
+# Count failures per email whichever field carried it (login form "username", API "email").
+AXES_USERNAME_CALLABLE = "leads.views.accounts.axes_username"

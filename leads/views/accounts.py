@@ -84,3 +84,16 @@ def lockout_response(
     form = EmailAuthenticationForm(request, data=request.POST or None)
     context: dict[str, Any] = {"form": form, "locked_out": True, "cooloff_minutes": minutes}
     return render(request, "accounts/login.html", context, status=status)
+
+
+def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """The sign-in name django-axes counts failures against: the email given to
+    authenticate() as `username` (Django's login form) or `email`, in lower case, so
+    "Alice@…" and "alice@…" share one counter."""
+    sources = [credentials or {}, getattr(request, "POST", None) or {}]
+    for source in sources:
+        for key in ("username", "email"):
+            value = source.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip().lower()
+    return None

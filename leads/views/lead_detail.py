@@ -18,7 +18,7 @@ from leads.forms import (
     add_service_errors,
 )
 from leads.models import ActionLog, Lead
-from leads.selectors import timeline_page
+from leads.selectors import timeline_changes, timeline_page
 from leads.services.assignment import lead_assign, lead_assign_next_in_rotation
 from leads.services.leads import lead_create, lead_matching, lead_update
 from leads.services.merge import MERGE_EVENT, UNDO_EVENT, merge_undo_blocker
@@ -133,6 +133,7 @@ class LeadDetailView(LeadView, TemplateView):
         )
         for entry in page.entries:
             entry.undoable = entry.pk in merges and entry.pk not in undone
+        timeline_changes(page.entries, self.workspace.pk)
         return {
             "lead": self.lead,
             "timeline": page,

@@ -138,7 +138,8 @@ class LeadBulkView(LeadListMixin, View):
     """Apply one action to the selected leads, or export them (or every lead matching
     the filters) as CSV."""
 
-    required_roles = {"POST": Role.AGENT}
+    # Exporting is reading: viewers may. Every other action checks its own role below.
+    required_roles = {"POST": Role.VIEWER}
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = BulkActionForm(request.POST, workspace=self.workspace)
@@ -151,6 +152,8 @@ class LeadBulkView(LeadListMixin, View):
         action = form.cleaned_data["action"]
         if action in MANAGER_BULK_ACTIONS:
             self.require(Role.MANAGER)
+        elif action != "export":
+            self.require(Role.AGENT)
         if action == "export":
             if form.cleaned_data.get("scope") == "all":
                 params = QueryDict(request.POST.get("query", ""))
