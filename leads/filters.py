@@ -18,10 +18,14 @@ UNASSIGNED = "none"
 
 class LeadFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
+    # distinct=False: a lead has one stage and one status, so no duplicate rows to remove,
+    # and a DISTINCT would make PostgreSQL sort every matching lead before the first page.
     stage = django_filters.ModelMultipleChoiceFilter(
-        queryset=Stage.objects.none(), label="Stage", widget=forms.SelectMultiple
+        queryset=Stage.objects.none(), label="Stage", widget=forms.SelectMultiple, distinct=False
     )
-    status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices, label="Status")
+    status = django_filters.MultipleChoiceFilter(
+        choices=Lead.Status.choices, label="Status", distinct=False
+    )
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.none(), label="Team", empty_label="Any"
     )

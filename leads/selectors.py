@@ -68,34 +68,46 @@ def dashboard_figures(member: Membership, *, now: datetime.datetime | None = Non
     month = today - datetime.timedelta(days=29)
     leads = Lead.objects.visible_to(member).not_merged()
 
-    recent = leads.filter(created_at__gte=min(week, month)).aggregate(
-        today=Count("id", filter=Q(created_at__gte=today)),
-        week=Count("id", filter=Q(created_at__gte=week)),
+    recent = leads.filter(created_at__gte=min(week, today)).aggregate(
+        today=Count("pk", filter=Q(created_at__gte=today)),
+        week=Count("pk", filter=Q(created_at__gte=week)),
     )
-    open_leads = leads.open()
-    stage_rows = {
-        row["stage"]: row["n"]
-        for row in open_leads.values("stage").annotate(n=Count("id")).order_by()
-    }
+    # "Open" as LeadQuerySet.open() means it, without joining the stage table: each
+    # breakdown is one GROUP BY over plain columns, names are looked up afterwards.
     stages = list(Stage.objects.filter(workspace=workspace))
+    closed = [s.pk for s in stages if s.is_won or s.is_lost]
+    open_leads = leads.filter(
+        archived_at__isnull=True, status__in=[Lead.Status.IN_PROGRESS, Lead.Status.REVIEW]
+    ).exclude(stage_id__in=closed)
+    # One scan of the open leads, grouped by every column the breakdowns need.
+    stage_rows: dict[Any, int] = {}
+    assignee_rows: dict[Any, int] = {}
+    source_rows: dict[tuple[Any, str], int] = {}
+    grouped = open_leads.values("stage_id", "assignee_id", "lead_source_id", "source")
+    for row in grouped.annotate(n=Count("*")).order_by():
+        n = row["n"]
+        stage_rows[row["stage_id"]] = stage_rows.get(row["stage_id"], 0) + n
+        assignee_rows[row["assignee_id"]] = assignee_rows.get(row["assignee_id"], 0) + n
+        key = (row["lead_source_id"], row["source"])
+        source_rows[key] = source_rows.get(key, 0) + n
     by_stage = [Breakdown(s.name, stage_rows.get(s.pk, 0), s.color) for s in stages]
     if stage_rows.get(None):
         by_stage.append(Breakdown("No stage", stage_rows[None], "#94a3b8"))
 
+    source_names = dict(LeadSource.objects.filter(workspace=workspace).values_list("pk", "name"))
+    per_source: dict[str, int] = {}
+    for (source_id, source), n in source_rows.items():
+        label = source_names.get(source_id) or source or "Unknown"
+        per_source[label] = per_source.get(label, 0) + n
     by_source = [
-        Breakdown(row["lead_source__name"] or row["source"] or "Unknown", row["n"])
-        for row in open_leads.values("lead_source__name", "source")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:8]
+        Breakdown(label, n) for label, n in sorted(per_source.items(), key=lambda kv: -kv[1])[:8]
     ]
+    member_names = {
+        m.pk: m.name for m in Membership.objects.filter(workspace=workspace).select_related("user")
+    }
     by_assignee = [
-        Breakdown(
-            row["assignee__display_name"] or row["assignee__user__email"] or "Unassigned",
-            row["n"],
-        )
-        for row in open_leads.values("assignee__display_name", "assignee__user__email")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:10]
+        Breakdown(member_names.get(pk, "Former member") if pk else "Unassigned", n)
+        for pk, n in sorted(assignee_rows.items(), key=lambda kv: -kv[1])[:10]
     ]
 
     per_day_rows = {
@@ -127,10 +139,7 @@ def dashboard_figures(member: Membership, *, now: datetime.datetime | None = Non
     for row in assignments:
         counts.setdefault(row["input__rotation"], {})[row["input__assignee"]] = row["n"]
     if counts:
-        names = {
-            m.pk: m.name
-            for m in Membership.objects.filter(workspace=workspace).select_related("user")
-        }
+        names = member_names
         for rotation in Rotation.objects.filter(workspace=workspace, pk__in=list(counts)):
             per_member = counts[rotation.pk]
             rows = [
