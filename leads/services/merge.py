@@ -63,9 +63,14 @@ class FieldChoice:
 
 @dataclass(frozen=True)
 class RelatedMove:
-    label: str
+    label: str  # plural
     moving: int
     staying: int  # rows the survivor already has an equivalent of (e.g. same checklist item)
+    singular: str = ""
+
+    @property
+    def moving_label(self) -> str:
+        return self.singular if self.moving == 1 and self.singular else self.label
 
 
 def _is_empty(value: Any) -> bool:
@@ -154,10 +159,11 @@ def _movable(rel: models.ForeignObjectRel, survivor: Lead, merged: Lead) -> tupl
     return moving, staying
 
 
-def _label(rel: models.ForeignObjectRel) -> str:
+def _label(rel: models.ForeignObjectRel, *, plural: bool = True) -> str:
     if rel.related_model is ActionLog:
-        return "timeline entries"
-    return str(rel.related_model._meta.verbose_name_plural)
+        return "timeline entries" if plural else "timeline entry"
+    meta = rel.related_model._meta
+    return str(meta.verbose_name_plural if plural else meta.verbose_name)
 
 
 def merge_related_preview(survivor: Lead, merged: Lead) -> list[RelatedMove]:
@@ -166,7 +172,7 @@ def merge_related_preview(survivor: Lead, merged: Lead) -> list[RelatedMove]:
     for rel in _lead_relations():
         moving, staying = _movable(rel, survivor, merged)
         if moving or staying:
-            moves.append(RelatedMove(_label(rel), len(moving), staying))
+            moves.append(RelatedMove(_label(rel), len(moving), staying, _label(rel, plural=False)))
     return moves
 
 

@@ -133,13 +133,3 @@ class StaffMixin(LoginRequiredMixin):
             return qs.filter(workspace=self.workspace).get(pk=pk)
         except (ObjectDoesNotExist, ValidationError, ValueError, TypeError):
             raise Http404("Not found.") from None
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)  # type: ignore[misc]
-        context.update(
-            member=self.member,
-            workspace=self.workspace,
-            can_edit=self.can(Role.AGENT),
-            can_manage=self.can(Role.MANAGER),
-        )
-        return context

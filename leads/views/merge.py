@@ -41,9 +41,6 @@ class LeadMergeView(StaffMixin, View):
 
     def context(self, survivor: Lead, merged: Lead, form: MergeChoicesForm) -> dict[str, Any]:
         return {
-            "member": self.member,
-            "workspace": self.workspace,
-            "can_edit": True,
             "survivor": survivor,
             "merged": merged,
             "form": form,

@@ -36,7 +36,6 @@ class PipelineView(StaffMixin, TemplateView):
             "columns": columns,
             "stages": stages,
             "query": query,
-            "can_edit": self.can(Role.AGENT),
         }
 
     def get_template_names(self) -> list[str]:

@@ -125,7 +125,7 @@ def test_the_merge_pages_choose_review_and_confirm(client, alice, pair):
     assert choose.status_code == 200
     defaults = {c.name: c.default for c in merge_field_choices(survivor, merged)}
     assert "last_name" in defaults and "company" in defaults and "first_name" not in defaults
-    assert "timeline entries" in choose.text
+    assert "1 timeline entry" in choose.text
     chosen = {**defaults, "last_name": "merged", "company": "survivor"}
     review = client.post(url, {"step": "review", **chosen})
     assert "Step 2 of 2" in review.text and "Lovelace" in review.text
