@@ -165,3 +165,32 @@ def test_merge_through_an_agent_requires_both_leads_visible(client, bob, alice, 
     lead_update(lead=merged, actor=Actor.system(), data={"assignee": alice})
     client.force_login(bob.user)
     assert client.get(f"/leads/{survivor.pk}/merge/{merged.pk}/").status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_merging_the_same_pair_at_once_get_exactly_one_merge(ws_a, alice, make_lead):
+    from tests.concurrency import run_in_threads
+
+    first = make_lead(first_name="One", email="same@x.test")
+    second = make_lead(first_name="Two", email="same@x.test")
+    actor = Actor(user=alice.user, membership=alice, source="manual")
+
+    def merge(n: int) -> str:
+        survivor, merged = (first, second) if n % 2 == 0 else (second, first)
+        try:
+            lead_merge(
+                survivor=Lead.objects.get(pk=survivor.pk),
+                merged=Lead.objects.get(pk=merged.pk),
+                actor=actor,
+                choices={},
+            )
+            return "merged"
+        except ValidationError:
+            return "refused"
+
+    results, errors = run_in_threads(4, merge)
+    assert errors == []
+    assert sorted(results) == ["merged", "refused", "refused", "refused"]
+    assert Lead.objects.filter(pk__in=[first.pk, second.pk], merged_into__isnull=False).count() == 1
+    assert ActionLog.objects.filter(event="lead_merged").count() == 1
