@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PG_EXTRA ?= 1
 
-.PHONY: run install install-dev test lint format migrate pytest
+.PHONY: run install install-dev test lint format migrate pytest chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,21 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-lint: install-dev
+# The browser tests drive Debian's Chromium. Installed here when missing; only when apt is
+# not available are they skipped (loudly).
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing Debian's chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	else \
+		echo "!! WARNING: apt-get is not available: install Chromium at $(CHROMIUM) yourself;"; \
+		echo "!! the browser tests will be SKIPPED."; \
+	fi
+
+lint: install-dev chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=leads_project.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
@@ -49,7 +63,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-pytest: install-dev
+pytest: install-dev chromium
 	$(BIN)/pytest
 
 # Lint, then the whole suite on DATABASE_URL (SQLite unless set). On SQLite, the tests that

@@ -323,3 +323,12 @@ PERIODIC_TASKS.append(("leads.tasks.webhook_deliveries_sweep", 15))
 # List totals are counted exactly up to this many rows; past it, PostgreSQL's planner
 # estimate is reported (with the header Total-Count-Estimated: true). See docs/api.md.
 PULSE_EXACT_COUNT_LIMIT = env_int("PULSE_EXACT_COUNT_LIMIT", 10000, minimum=100)
+
+# --- Staff web UI -----------------------------------------------------------------------
+# The login page shows django-axes' lockout itself (other paths keep axes' default reply).
+AXES_LOCKOUT_CALLABLE = "leads.views.accounts.lockout_response"
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=600)
+# Header, workspace switcher and role flags on every staff page.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("leads.context_processors.staff")
+# Count failures per email whichever field carried it (login form "username", API "email").
+AXES_USERNAME_CALLABLE = "leads.views.accounts.axes_username"

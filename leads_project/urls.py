@@ -5,4 +5,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("documents/", include("checklists.urls")),
+    path("accounts/", include("leads.account_urls")),
+    # Staff pages last: "" would otherwise shadow nothing, but keep the API's paths first.
+    path("", include("leads.urls")),
 ]
+
+handler400 = "leads.views.errors.bad_request"

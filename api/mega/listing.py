@@ -20,7 +20,6 @@ from django.utils.dateparse import parse_datetime
 from api.errors import ApiError
 from api.mega.serializers import LOST_STATUSES
 from leads.models import Lead
-from leads.services.phones import phone_search_digits
 
 CURSOR_SALT = "leadbook.mega.cursor"
 # Up to this many matches `total` is an exact count; beyond it, PostgreSQL's estimate.
@@ -49,22 +48,6 @@ def status_condition(status: str) -> Q | None:
     }.get(status)
 
 
-def search_condition(text: str) -> Q:
-    """Every word in the name or email, or the digits anywhere in the phone number, so
-    "(206) 555-0123", "+1 206 555 0123" and "5550123" find the same lead."""
-    condition = Q()
-    for word in text.split()[:5]:
-        condition &= (
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email_normalized__contains=word.lower())
-        )
-    digits = phone_search_digits(text)
-    if digits:
-        condition |= Q(phone_last10__contains=digits[-10:])
-    return condition
-
-
 def filtered(queryset: QuerySet, params: Mapping[str, Any]) -> QuerySet:
     """The list's filters, applied to a workspace's leads."""
     if params.get("status"):
@@ -73,7 +56,7 @@ def filtered(queryset: QuerySet, params: Mapping[str, Any]) -> QuerySet:
     if params.get("stageId"):
         queryset = queryset.filter(stage__uuid=params["stageId"])
     if params.get("search", "").strip():
-        queryset = queryset.filter(search_condition(params["search"].strip()))
+        queryset = queryset.search(params["search"])
     if params.get("created_since"):
         queryset = queryset.filter(created_at__gte=params["created_since"])
     if params.get("updated_since"):

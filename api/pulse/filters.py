@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from leads.models import Lead, LeadSource, Rotation, Team
-from leads.services.phones import phone_match_key, phone_search_digits
+from leads.services.phones import phone_match_key
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
 WITH_ALL = [*BOOLEAN_CHOICES, ("all", "all")]
@@ -271,14 +271,8 @@ class LeadFilter(django_filters.FilterSet):
         return qs.filter(email_normalized=value.strip().lower())
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        """Every word must appear (case-insensitively) in some text field. A term that
-        looks like a phone number matches phone numbers however they were written: ten
-        or more digits through the (workspace, phone_last10) index, fewer anywhere in
-        the number."""
-        digits = phone_search_digits(value.strip())
-        if len(digits) >= 10:
-            return qs.filter(phone_last10=digits[-10:])
-        return qs.search(value, phone_digits=digits)
+        """Every word in some text field; phone numbers in any format (LeadQuerySet.search)."""
+        return qs.search(value)
 
 
 class TeamFilter(django_filters.FilterSet):

@@ -1,5 +1,6 @@
 from leads.models.lead import CustomField, Lead, LeadQuerySet, Stage, Tag
 from leads.models.routing import LeadSource, Rotation, RotationMember, Team
+from leads.models.saved_view import SavedView
 from leads.models.timeline import ActionLog
 from leads.models.webhooks import WebhookDelivery, WebhookEndpoint
 from leads.models.workspace import ApiKey, Membership, User, Workspace
@@ -14,6 +15,7 @@ __all__ = [
     "Membership",
     "Rotation",
     "RotationMember",
+    "SavedView",
     "Stage",
     "Tag",
     "Team",

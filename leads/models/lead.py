@@ -11,6 +11,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from leads.models.base import TimeStampedModel, choices_check
 from leads.models.routing import LeadSource, Team
 from leads.models.workspace import ApiKey, Membership, User, Workspace
+from leads.services.phones import phone_match_key, phone_search_digits
 
 
 class Stage(TimeStampedModel):
@@ -149,18 +150,34 @@ class LeadQuerySet(models.QuerySet):
             return qs
         return qs.filter(Q(assignee=member) | Q(assignee__isnull=True))
 
-    def search(self, text: str, *, phone_digits: str = "") -> "LeadQuerySet":
-        """Leads whose text fields contain every word of `text` (case-insensitively), or,
-        given `phone_digits`, whose phone number contains them."""
+    def search(self, text: str) -> "LeadQuerySet":
+        """Leads matching a search box, the same everywhere (staff list, MEGA, Pulse).
+
+        Every word must appear, case-insensitively, in one of the lead's text fields
+        (names, email, company and the other SEARCH_TEXT_COLUMNS; served on PostgreSQL by
+        a trigram index on exactly that expression). A term that looks like a phone
+        number also matches phone numbers however they were written: ten or more digits
+        by the last ten digits (indexed), fewer anywhere in the number."""
+        text = (text or "").strip()
+        if not text:
+            return self
         condition = Q()
         for term in text.lower().split()[:MAX_SEARCH_TERMS]:
             condition &= Q(search_text__contains=term)
-        if phone_digits:
-            condition |= Q(phone_last10__contains=phone_digits)
+        digits = phone_search_digits(text)
+        if len(digits) >= 10:
+            condition |= Q(phone_last10=phone_match_key(digits))
+        elif digits:
+            condition |= Q(phone_last10__contains=digits)
         return self.alias(search_text=LeadSearchText()).filter(condition)
 
+    def not_merged(self) -> "LeadQuerySet":
+        """Leads that were not merged into another one."""
+        return self.filter(merged_into__isnull=True)
+
     def matching(self, workspace: Workspace, *, email_key: str, phone_key: str) -> "LeadQuerySet":
-        """Leads sharing the normalized email or the last ten phone digits."""
+        """Leads sharing the normalized email or the last ten phone digits (leads already
+        merged into another one do not count)."""
         condition = Q()
         if email_key:
             condition |= Q(email_normalized=email_key)
@@ -168,7 +185,7 @@ class LeadQuerySet(models.QuerySet):
             condition |= Q(phone_last10=phone_key)
         if not condition:
             return self.none()
-        return self.for_workspace(workspace).filter(condition)
+        return self.for_workspace(workspace).not_merged().filter(condition)
 
 
 class LeadStatus(models.TextChoices):
@@ -298,6 +315,15 @@ class Lead(TimeStampedModel):
     phone_verified_at = models.DateTimeField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="merged_leads",
+        help_text="The lead this one was merged into (it is archived then); see lead_merge.",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(
         null=True, blank=True, help_text="When every required checklist item was first done."
@@ -359,6 +385,12 @@ class Lead(TimeStampedModel):
             models.Index(
                 fields=["workspace", "assignee", "created_at"], name="leads_lead_ws_assignee"
             ),
+            # Staff lead list sorted by name: keyset pages over (last, first, id).
+            models.Index(
+                fields=["workspace", "last_name", "first_name", "id"], name="leads_lead_ws_name"
+            ),
+            # Staff lead list sorted by company: keyset pages over (company, id).
+            models.Index(fields=["workspace", "company", "id"], name="leads_lead_ws_company"),
         ]
 
     def __str__(self) -> str:

@@ -519,9 +519,12 @@ def lead_update(
     event: str = "lead_updated",
     log_type: str | None = None,
     ignore_unknown_custom_fields: bool = False,
+    assignment_reason: str = "",
+    rotation_pick: RotationPick | None = None,
 ) -> LeadWrite:
     """Change only the given fields, in one transaction, with one timeline entry listing
-    the fields whose value actually changed; queue lead.updated with just those."""
+    the fields whose value actually changed; queue lead.updated with just those.
+    `assignment_reason` (and the `rotation_pick` behind it) explain a new assignee."""
     workspace = lead.workspace
     # Work on the committed row, locked: two updates of one lead apply one after the other.
     lead.refresh_from_db(from_queryset=Lead.objects.select_for_update())
@@ -551,10 +554,11 @@ def lead_update(
         input=_log_input(event, actor, changes, extra),
     )
     if "assignee" in changes and lead.assignee_id != old_assignee:
-        _assignment_log(lead, actor, None, f"Reassigned by {actor.label}")
+        reason = assignment_reason or f"Reassigned by {actor.label}"
+        _assignment_log(lead, actor, rotation_pick, reason)
     if emit_events and changes:
         lead_event_emit(lead=lead, event_type="lead.updated", changes=changes)
-    return LeadWrite(lead=lead, log=log, changes=changes)
+    return LeadWrite(lead=lead, log=log, changes=changes, assignment=rotation_pick)
 
 
 def merge_values(lead: Lead, data: Mapping[str, Any]) -> dict[str, Any]:

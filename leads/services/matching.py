@@ -62,22 +62,14 @@ def lead_find_match(
     digits, and which of the two matched."""
     email_key = email_match_key(email)
     phone_key = phone_match_key(phone_e164)
+    # A lead merged into another is a tombstone: incoming duplicates go to the survivor.
+    candidates = Lead.objects.for_workspace(workspace).not_merged()
     if email_key:
-        lead = (
-            Lead.objects.for_workspace(workspace)
-            .filter(email_normalized=email_key)
-            .order_by("created_at", "id")
-            .first()
-        )
+        lead = candidates.filter(email_normalized=email_key).order_by("created_at", "id").first()
         if lead is not None:
             return lead, "email"
     if phone_key:
-        lead = (
-            Lead.objects.for_workspace(workspace)
-            .filter(phone_last10=phone_key)
-            .order_by("created_at", "id")
-            .first()
-        )
+        lead = candidates.filter(phone_last10=phone_key).order_by("created_at", "id").first()
         if lead is not None:
             return lead, "phone"
     return None, None

@@ -1,0 +1,148 @@
+"""The lead list's filters (also used by the pipeline board and CSV export).
+
+Every choice list is limited to the current workspace, so a foreign id in the query
+string is simply an invalid choice, never a way to see another workspace's rows."""
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.apps import apps
+from django.db.models import Exists, OuterRef, QuerySet
+
+from leads.models import Lead, LeadSource, Membership, Stage, Tag, Team
+
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+UNASSIGNED = "none"
+
+
+class LeadFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    # distinct=False: a lead has one stage and one status, so no duplicate rows to remove,
+    # and a DISTINCT would make PostgreSQL sort every matching lead before the first page.
+    stage = django_filters.ModelMultipleChoiceFilter(
+        queryset=Stage.objects.none(), label="Stage", widget=forms.SelectMultiple, distinct=False
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Lead.Status.choices, label="Status", distinct=False
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(), label="Team", empty_label="Any"
+    )
+    source = django_filters.ModelChoiceFilter(
+        field_name="lead_source",
+        queryset=LeadSource.objects.none(),
+        label="Lead source",
+        empty_label="Any",
+    )
+    assignee = django_filters.ChoiceFilter(
+        method="filter_assignee", label="Assignee", empty_label="Anyone"
+    )
+    tag = django_filters.ModelChoiceFilter(
+        method="filter_tag", queryset=Tag.objects.none(), label="Tag", empty_label="Any"
+    )
+    campaign = django_filters.ModelChoiceFilter(
+        method="filter_campaign", queryset=None, label="Campaign", empty_label="Any"
+    )
+    created_after = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label="Created from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label="Created until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    opted_out = django_filters.ChoiceFilter(
+        choices=YES_NO[1:], method="filter_opted_out", label="Opted out", empty_label="Any"
+    )
+    archived = django_filters.ChoiceFilter(
+        choices=[("no", "Hide archived"), ("yes", "Only archived"), ("all", "Show all")],
+        method="filter_archived",
+        label="Archived",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, member: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = member
+        workspace = member.workspace
+        fields = self.filters
+        fields["stage"].queryset = Stage.objects.filter(workspace=workspace)
+        fields["team"].queryset = Team.objects.filter(workspace=workspace)
+        fields["source"].queryset = LeadSource.objects.filter(workspace=workspace)
+        fields["tag"].queryset = Tag.objects.filter(workspace=workspace)
+        fields["campaign"].queryset = _campaigns().objects.filter(workspace=workspace)
+        members = (
+            Membership.objects.filter(workspace=workspace, is_active=True)
+            .exclude(role=Membership.Role.VIEWER)
+            .select_related("user")
+        )
+        choices = [(UNASSIGNED, "Unassigned")] + [(str(m.pk), m.name) for m in members]
+        if not member.sees_all_leads and member.role != Membership.Role.VIEWER:
+            # An agent sees only their own and unassigned leads: offer just those.
+            choices = [(UNASSIGNED, "Unassigned"), (str(member.pk), f"{member.name} (me)")]
+        fields["assignee"].extra["choices"] = choices
+        # Archived leads stay out of the list unless asked for.
+        if self.data.get("archived") in (None, ""):
+            self.data = self.data.copy()
+            self.data["archived"] = "no"
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.search(value)
+
+    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == UNASSIGNED:
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=value)
+
+    def filter_tag(self, queryset: QuerySet, name: str, value: Tag) -> QuerySet:
+        # EXISTS rather than a join: no duplicate rows, no DISTINCT over a big list.
+        tagged = Lead.tags.through.objects.filter(lead_id=OuterRef("pk"), tag=value)
+        return queryset.filter(Exists(tagged))
+
+    def filter_campaign(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        entries = _campaign_leads().objects.filter(lead_id=OuterRef("pk"), campaign=value)
+        return queryset.filter(Exists(entries))
+
+    def filter_opted_out(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(opted_out_at__isnull=value != "yes")
+
+    def filter_archived(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if value == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=True)
+
+    @property
+    def active_count(self) -> int:
+        """How many filters (besides search and the default archive setting) are set."""
+        if not hasattr(self.form, "cleaned_data"):
+            return 0
+        count = 0
+        for key, value in self.form.cleaned_data.items():
+            if key in ("q", "archived"):
+                continue
+            if value not in (None, "", [], ()) and not (isinstance(value, QuerySet) and not value):
+                count += 1
+        if self.form.cleaned_data.get("archived") not in (None, "", "no"):
+            count += 1
+        return count
+
+
+# The lead list filters by campaign enrolment; campaigns depend on leads, so the core app
+# looks those models up by name instead of importing them.
+def _campaigns() -> Any:
+    return apps.get_model("campaigns", "Campaign")
+
+
+def _campaign_leads() -> Any:
+    return apps.get_model("campaigns", "CampaignLead")

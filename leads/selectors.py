@@ -1,0 +1,288 @@
+"""Reads for the staff pages that span several tables: dashboard figures, board columns,
+a lead's timeline page. Nothing here writes."""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import BadRequest
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from leads.models import ActionLog, Lead, LeadSource, Membership, Rotation, Stage, Team
+
+BOARD_CARDS_PER_COLUMN = 50
+TIMELINE_PAGE = 50
+
+
+# --- dashboard -------------------------------------------------------------------------
+@dataclass
+class Breakdown:
+    label: str
+    count: int
+    color: str = ""
+    share: float = 0.0  # of the largest row, for the bar width
+
+
+@dataclass
+class DayCount:
+    day: datetime.date
+    count: int
+
+
+@dataclass
+class Dashboard:
+    new_today: int
+    new_this_week: int
+    open_total: int
+    by_stage: list[Breakdown]
+    by_source: list[Breakdown]
+    by_assignee: list[Breakdown]
+    per_day: list[DayCount]
+    rotations: list[tuple[Rotation, list[Breakdown]]] = field(default_factory=list)
+
+
+def _with_shares(rows: list[Breakdown]) -> list[Breakdown]:
+    top = max((r.count for r in rows), default=0)
+    for row in rows:
+        row.share = row.count / top if top else 0.0
+    return rows
+
+
+def _day_start(now: datetime.datetime, zone: Any) -> datetime.datetime:
+    local = timezone.localtime(now, zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def dashboard_figures(member: Membership, *, now: datetime.datetime | None = None) -> Dashboard:
+    """What the dashboard shows, over the leads this member may see, in the workspace's
+    time zone: new today / this week (from Monday), open leads by stage, source and
+    assignee, leads per day for 30 days, and this week's rotation assignments."""
+    workspace = member.workspace
+    zone = zoneinfo.ZoneInfo(workspace.default_timezone or "UTC")
+    now = now or timezone.now()
+    today = _day_start(now, zone)
+    week = today - datetime.timedelta(days=today.weekday())
+    month = today - datetime.timedelta(days=29)
+    leads = Lead.objects.visible_to(member).not_merged()
+
+    recent = leads.filter(created_at__gte=min(week, today)).aggregate(
+        today=Count("pk", filter=Q(created_at__gte=today)),
+        week=Count("pk", filter=Q(created_at__gte=week)),
+    )
+    # "Open" as LeadQuerySet.open() means it, without joining the stage table: each
+    # breakdown is one GROUP BY over plain columns, names are looked up afterwards.
+    stages = list(Stage.objects.filter(workspace=workspace))
+    closed = [s.pk for s in stages if s.is_won or s.is_lost]
+    open_leads = leads.filter(
+        archived_at__isnull=True, status__in=[Lead.Status.IN_PROGRESS, Lead.Status.REVIEW]
+    ).exclude(stage_id__in=closed)
+    # One scan of the open leads, grouped by every column the breakdowns need.
+    stage_rows: dict[Any, int] = {}
+    assignee_rows: dict[Any, int] = {}
+    source_rows: dict[tuple[Any, str], int] = {}
+    grouped = open_leads.values("stage_id", "assignee_id", "lead_source_id", "source")
+    for row in grouped.annotate(n=Count("*")).order_by():
+        n = row["n"]
+        stage_rows[row["stage_id"]] = stage_rows.get(row["stage_id"], 0) + n
+        assignee_rows[row["assignee_id"]] = assignee_rows.get(row["assignee_id"], 0) + n
+        key = (row["lead_source_id"], row["source"])
+        source_rows[key] = source_rows.get(key, 0) + n
+    by_stage = [Breakdown(s.name, stage_rows.get(s.pk, 0), s.color) for s in stages]
+    if stage_rows.get(None):
+        by_stage.append(Breakdown("No stage", stage_rows[None], "#94a3b8"))
+
+    source_names = dict(LeadSource.objects.filter(workspace=workspace).values_list("pk", "name"))
+    per_source: dict[str, int] = {}
+    for (source_id, source), n in source_rows.items():
+        label = source_names.get(source_id) or source or "Unknown"
+        per_source[label] = per_source.get(label, 0) + n
+    by_source = [
+        Breakdown(label, n) for label, n in sorted(per_source.items(), key=lambda kv: -kv[1])[:8]
+    ]
+    member_names = {
+        m.pk: m.name for m in Membership.objects.filter(workspace=workspace).select_related("user")
+    }
+    by_assignee = [
+        Breakdown(member_names.get(pk, "Former member") if pk else "Unassigned", n)
+        for pk, n in sorted(assignee_rows.items(), key=lambda kv: -kv[1])[:10]
+    ]
+
+    per_day_rows = {
+        row["day"]: row["n"]
+        for row in leads.filter(created_at__gte=month)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    per_day = [
+        DayCount(d, per_day_rows.get(d, 0))
+        for d in ((month + datetime.timedelta(days=i)).date() for i in range(30))
+    ]
+
+    rotations = []
+    assignments = (
+        ActionLog.objects.filter(
+            workspace=workspace,
+            type=ActionLog.Type.ASSIGNMENT,
+            created_at__gte=week,
+            input__rotation__isnull=False,
+        )
+        .values("input__rotation", "input__assignee")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[Any, dict[Any, int]] = {}
+    for row in assignments:
+        counts.setdefault(row["input__rotation"], {})[row["input__assignee"]] = row["n"]
+    if counts:
+        names = member_names
+        for rotation in Rotation.objects.filter(workspace=workspace, pk__in=list(counts)):
+            per_member = counts[rotation.pk]
+            rows = [
+                Breakdown(names.get(pk, "Former member"), n)
+                for pk, n in sorted(per_member.items(), key=lambda kv: -kv[1])
+            ]
+            rotations.append((rotation, _with_shares(rows)))
+
+    return Dashboard(
+        new_today=recent["today"],
+        new_this_week=recent["week"],
+        open_total=sum(stage_rows.values()),
+        by_stage=_with_shares(by_stage),
+        by_source=_with_shares(by_source),
+        by_assignee=_with_shares(by_assignee),
+        per_day=per_day,
+        rotations=rotations,
+    )
+
+
+# --- pipeline board --------------------------------------------------------------------
+@dataclass
+class BoardColumn:
+    stage: Stage | None
+    count: int
+    total_volume: int
+    cards: list[Lead]
+
+    @property
+    def key(self) -> str:
+        return str(self.stage.pk) if self.stage else "none"
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.cards), 0)
+
+
+def board_columns(leads: QuerySet, stages: list[Stage]) -> list[BoardColumn]:
+    """One column per stage (plus "No stage" when any lead has none): how many leads,
+    their total monthly volume, and the newest cards. One grouped query for the figures
+    and one per column for its cards, whatever the number of leads."""
+    figures = {
+        row["stage"]: row
+        for row in leads.values("stage")
+        .annotate(n=Count("id"), volume=Sum("monthly_transaction_volume"))
+        .order_by()
+    }
+    cards = leads.select_related("assignee__user").order_by("-created_at", "-id")
+    columns = []
+    keys: list[Stage | None] = list(stages)
+    if figures.get(None):
+        keys.append(None)
+    for stage in keys:
+        row = figures.get(stage.pk if stage else None, {})
+        count = row.get("n", 0)
+        column_cards = list(cards.filter(stage=stage)[:BOARD_CARDS_PER_COLUMN]) if count else []
+        for card in column_cards:
+            card.stage = stage  # the column already knows it: no query per card
+        columns.append(BoardColumn(stage, count, row.get("volume") or 0, column_cards))
+    return columns
+
+
+# --- timeline --------------------------------------------------------------------------
+@dataclass
+class TimelinePage:
+    entries: list[ActionLog]
+    next_cursor: str | None
+
+
+def timeline_page(
+    lead: Lead, *, types: list[str] | None = None, before: str | None = None
+) -> TimelinePage:
+    """A page of a lead's timeline, newest first, optionally of some types only;
+    `before` is the "created_at|id" of the last entry of the previous page."""
+    logs = ActionLog.objects.for_lead(lead).select_related("actor_user", "actor_key")
+    if types:
+        logs = logs.filter(type__in=types)
+    if before:
+        try:
+            stamp, pk = before.rsplit("|", 1)
+            when = datetime.datetime.fromisoformat(stamp)
+            logs = logs.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=int(pk)))
+        except ValueError:
+            raise BadRequest("This timeline link is not valid; reload the lead.") from None
+    entries = list(logs[: TIMELINE_PAGE + 1])
+    more = len(entries) > TIMELINE_PAGE
+    entries = entries[:TIMELINE_PAGE]
+    cursor = None
+    if more:
+        last = entries[-1]
+        cursor = f"{last.created_at.isoformat()}|{last.pk}"
+    return TimelinePage(entries, cursor)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    field: str
+    before: Any
+    after: Any
+
+
+_NAMED = {"stage": Stage, "team": Team, "lead_source": LeadSource, "assignee": Membership}
+
+
+def timeline_changes(entries: list[ActionLog], workspace_id: int) -> None:
+    """Give each entry `change_rows`: its field changes with ids shown as names and
+    custom fields one row per key (one query per kind of named field on the page)."""
+    wanted: dict[str, set[int]] = {name: set() for name in _NAMED}
+    for entry in entries:
+        data = entry.input if isinstance(entry.input, dict) else {}
+        for side in ("leadUpdates", "previous"):
+            values = data.get(side) if isinstance(data.get(side), dict) else {}
+            for name in _NAMED:
+                if isinstance(values.get(name), int):
+                    wanted[name].add(values[name])
+    names: dict[str, dict[int, str]] = {}
+    for name, ids in wanted.items():
+        if not ids:
+            continue
+        rows = _NAMED[name].objects.filter(workspace_id=workspace_id, pk__in=ids)
+        if name == "assignee":
+            rows = rows.select_related("user")
+        names[name] = {row.pk: (row.name if name == "assignee" else str(row)) for row in rows}
+
+    def shown(name: str, value: Any) -> Any:
+        if name in names and isinstance(value, int):
+            return names[name].get(value, f"#{value} (deleted)")
+        return value
+
+    for entry in entries:
+        data = entry.input if isinstance(entry.input, dict) else {}
+        after = data.get("leadUpdates") if isinstance(data.get("leadUpdates"), dict) else {}
+        before = data.get("previous") if isinstance(data.get("previous"), dict) else {}
+        rows: list[ChangeRow] = []
+        for name, value in after.items():
+            old = before.get(name)
+            if name == "custom_fields" and isinstance(value, dict):
+                old = old if isinstance(old, dict) else {}
+                rows += [
+                    ChangeRow(f"custom_fields.{key}", old.get(key), new)
+                    for key, new in value.items()
+                    if old.get(key) != new
+                ]
+                continue
+            rows.append(ChangeRow(name, shown(name, old), shown(name, value)))
+        entry.change_rows = rows

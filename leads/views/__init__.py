@@ -1,0 +1,1 @@
+"""Staff pages. Every view here subclasses StaffMixin (leads.views.base)."""
