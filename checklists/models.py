@@ -133,8 +133,14 @@ class LeadChecklistItem(TimeStampedModel):
     Source = LeadChecklistItemSource
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="checklist_values")
+    # A lead's values are found through the unique (lead, item) index; nothing reads values
+    # by workspace alone. No single-column indexes for either (each costs every insert).
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="checklist_values", db_index=False
+    )
     item = models.ForeignKey(ChecklistItem, on_delete=models.CASCADE, related_name="values")
     value = models.JSONField(null=True, blank=True)
     alternate_values = models.JSONField(null=True, blank=True)

@@ -246,7 +246,11 @@ class Lead(TimeStampedModel):
     LeadLine = LeadLineChoice
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="leads")
+    # Every index of this table starts with the workspace: no index of its own (each
+    # index costs every insert; see bench/RESULTS.md).
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="leads", db_index=False
+    )
 
     # Person
     first_name = models.CharField(max_length=150, blank=True)
@@ -291,14 +295,25 @@ class Lead(TimeStampedModel):
     )
 
     # Work
+    # Served by leads_lead_ws_assignee / leads_lead_ws_stage (workspace first).
     assignee = models.ForeignKey(
-        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,
     )
     assignee_type = models.CharField(
         max_length=16, choices=AssigneeType.choices, default=AssigneeType.HUMAN
     )
     stage = models.ForeignKey(
-        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        Stage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
     score = models.IntegerField(null=True, blank=True)
@@ -323,6 +338,7 @@ class Lead(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="merged_leads",
         help_text="The lead this one was merged into (it is archived then); see lead_merge.",
+        db_index=False,  # see leads_lead_merged_into (partial: only merged leads)
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(
@@ -331,11 +347,13 @@ class Lead(TimeStampedModel):
     last_contacted_at = models.DateTimeField(null=True, blank=True)
     last_interaction_at = models.DateTimeField(null=True, blank=True)
     interaction_count = models.PositiveIntegerField(default=0)
+    # Who created the lead is shown, never searched: no index (deleting a user or key,
+    # rare, scans instead).
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_by_key = models.ForeignKey(
-        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     objects = LeadQuerySet.as_manager()
@@ -391,6 +409,12 @@ class Lead(TimeStampedModel):
             ),
             # Staff lead list sorted by company: keyset pages over (company, id).
             models.Index(fields=["workspace", "company", "id"], name="leads_lead_ws_company"),
+            # Leads merged into a given one (merge undo); only merged leads are indexed.
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="leads_lead_merged_into",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,9 +71,18 @@ class ActionLog(models.Model):
     Direction = ActionLogDirection
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="action_logs")
+    # Served by leads_actionlog_ws_time and leads_actionlog_lead_time, which start with
+    # these columns: no single-column indexes (each index costs every insert).
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="action_logs", db_index=False
+    )
     lead = models.ForeignKey(
-        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_logs"
+        Lead,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_logs",
+        db_index=False,
     )
     lead_pk = models.BigIntegerField(null=True, blank=True, help_text="Kept after deletion.")
     type = models.CharField(max_length=32, choices=Type.choices)
@@ -85,7 +94,12 @@ class ActionLog(models.Model):
     output = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        db_index=False,  # see leads_actionlog_parent (partial: only entries with a parent)
     )
 
     # Messages (type MESSAGE / FOLLOW_UP_MESSAGE)
@@ -126,6 +140,10 @@ class ActionLog(models.Model):
             models.Index(fields=["lead", "-created_at"], name="leads_actionlog_lead_time"),
             # The workspace audit trail page and its date filter.
             models.Index(fields=["workspace", "-created_at"], name="leads_actionlog_ws_time"),
+            # Follow-ups of an entry (rare: only entries with a parent are indexed).
+            models.Index(
+                fields=["parent"], condition=Q(parent__isnull=False), name="leads_actionlog_parent"
+            ),
             # The message sender: pending messages that are due.
             models.Index(
                 fields=["scheduled_at"],
