@@ -6,10 +6,11 @@ holds the response, so it exists exactly when the work committed:
 - same key, same body, after commit: the stored status and body are replayed with
   `Idempotent-Replayed: true`;
 - same key, different body: 409 `idempotency_key_reused`;
-- same key while the first request is still running: the second INSERT waits on the
+- same key while the first request is still running: the second claim waits on the
   unique index; when the first commits it replays, when the first rolls back it does the
-  work itself. On PostgreSQL the wait is bounded (IDEMPOTENCY_WAIT_SECONDS); past it the
-  client gets 409 `idempotency_request_in_progress` with Retry-After;
+  work itself. On PostgreSQL the wait is bounded (the connection's lock_timeout,
+  DB_LOCK_TIMEOUT_MS); past it the client gets 409 `idempotency_request_in_progress` with
+  Retry-After;
 - only successful (2xx) responses are stored. Anything else rolls back the whole
   transaction, claim included, so a corrected retry with the same key goes through.
 """
@@ -21,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
@@ -34,7 +35,6 @@ from api.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-WAIT_SECONDS = 10
 
 
 def validate_key(key: str) -> str:
@@ -117,39 +117,10 @@ def run_write(
     workspace = request.auth.workspace
     endpoint = f"{request.method} {request.path}"[:300]
     print_ = fingerprint(request)
-    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
-
-    existing = IdempotencyRecord.objects.filter(
-        workspace=workspace, endpoint=endpoint, key=key
-    ).first()
-    if existing is not None:
-        if existing.created_at >= cutoff:
-            return _replay(existing, print_)
-        existing.delete()  # past retention: the key is new again
 
     with transaction.atomic():
         try:
-            with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'")
-                record = IdempotencyRecord.objects.create(
-                    workspace=workspace,
-                    endpoint=endpoint,
-                    key=key,
-                    fingerprint=print_,
-                    status_code=0,
-                    content_type="",
-                    body="",
-                )
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL lock_timeout = DEFAULT")
-        except IntegrityError:
-            committed = IdempotencyRecord.objects.get(
-                workspace=workspace, endpoint=endpoint, key=key
-            )
-            return _replay(committed, print_)
+            record_id = _claim(workspace.pk, endpoint, key, print_)
         except OperationalError as exc:
             if "lock timeout" not in str(exc).lower():
                 raise
@@ -159,15 +130,41 @@ def run_write(
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
                 headers={"Retry-After": "1"},
             ) from None
+        if record_id is None:
+            existing = IdempotencyRecord.objects.get(
+                workspace=workspace, endpoint=endpoint, key=key
+            )
+            cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+            if existing.created_at >= cutoff:
+                return _replay(existing, print_)
+            existing.delete()  # past retention: the key is new again
+            record_id = _claim(workspace.pk, endpoint, key, print_)
 
         response = handler(request, *args, **kwargs)
         if not 200 <= response.status_code < 300:
             transaction.set_rollback(True)
             return response
-        record.status_code = response.status_code
-        record.body, record.content_type = _body(response)
-        record.save(update_fields=["status_code", "content_type", "body"])
+        body, content_type = _body(response)
+        IdempotencyRecord.objects.filter(pk=record_id).update(
+            status_code=response.status_code, content_type=content_type, body=body
+        )
         return response
+
+
+def _claim(workspace_id: int, endpoint: str, key: str, print_: str) -> int | None:
+    """Insert the claim, or return None when the key is already taken. A claim of another
+    request still running makes this wait until that request commits (then None) or rolls
+    back (then the claim is ours); PostgreSQL gives up after DB_LOCK_TIMEOUT_MS."""
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (workspace_id, endpoint, key, fingerprint, status_code, "
+            "content_type, body, created_at) VALUES (%s, %s, %s, %s, 0, '', '', %s) "
+            "ON CONFLICT (workspace_id, endpoint, key) DO NOTHING RETURNING id",
+            [workspace_id, endpoint, key, print_, timezone.now()],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def idempotency_purge(*, now: "timezone.datetime | None" = None) -> int:

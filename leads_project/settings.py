@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     "django_htmx",
     "template_partials",
     "axes",
@@ -106,6 +108,17 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # A new connection per request made a one-INSERT view 7x slower on our machines.
     _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
     _db["CONN_HEALTH_CHECKS"] = True
+    # Server-side parameter binding lets psycopg prepare the statements a request runs
+    # again and again, so PostgreSQL plans them once per connection instead of on every
+    # execution (planning a lead query costs more than running it: leads_lead has many
+    # indexes).
+    _db["OPTIONS"] = {
+        "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
+        # No statement waits for a lock longer than this: a request stuck behind another
+        # fails cleanly (503, or 409 for an Idempotency-Key still in use) instead of
+        # holding a worker.
+        "options": f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 10000, minimum=100)}",
+    }
 else:
     raise ImproperlyConfigured("DATABASE_URL must point to SQLite or PostgreSQL.")
 DATABASES = {"default": _db}
@@ -121,14 +134,21 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background tasks -------------------------------------------------------------------
+# database (default): tasks in the database, run by `manage.py worker`.
+# rq: tasks in Redis (REDIS_URL), run by `manage.py worker` on any number of machines.
+# immediate: run inline (tests, or a deployment without a worker).
 TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
 _TASK_BACKENDS = {
-    "database": "django_tasks_db.DatabaseBackend",
-    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
 }
 if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}.")
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+if TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
+TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "leads.User"

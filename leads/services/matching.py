@@ -50,6 +50,11 @@ def match_lock_many(
         )
 
 
+# Candidates considered when one email or phone matches many leads: the oldest wins, and a
+# key shared by more leads than this is not a person but a placeholder (e.g. 000-0000).
+MATCH_CANDIDATES = 200
+
+
 def _lock_id(workspace: Workspace, key: str) -> int:
     digest = hashlib.blake2b(f"{workspace.pk}:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -59,17 +64,22 @@ def lead_find_match(
     workspace: Workspace, *, email: str = "", phone_e164: str = ""
 ) -> tuple[Lead | None, str | None]:
     """The oldest lead with the same email (checked first) or the same last ten phone
-    digits, and which of the two matched."""
+    digits, and which of the two matched. One narrow query finds the candidates by both
+    keys (each served by its index); only the winner is loaded whole."""
     email_key = email_match_key(email)
     phone_key = phone_match_key(phone_e164)
+    if not email_key and not phone_key:
+        return None, None
     # A lead merged into another is a tombstone: incoming duplicates go to the survivor.
-    candidates = Lead.objects.for_workspace(workspace).not_merged()
-    if email_key:
-        lead = candidates.filter(email_normalized=email_key).order_by("created_at", "id").first()
-        if lead is not None:
-            return lead, "email"
-    if phone_key:
-        lead = candidates.filter(phone_last10=phone_key).order_by("created_at", "id").first()
-        if lead is not None:
-            return lead, "phone"
-    return None, None
+    candidates = list(
+        Lead.objects.matching(workspace, email_key=email_key, phone_key=phone_key)
+        .not_merged()
+        .order_by()
+        .values_list("pk", "created_at", "email_normalized")[:MATCH_CANDIDATES]
+    )
+    by_email = [c for c in candidates if email_key and c[2] == email_key]
+    pool, matched_by = (by_email, "email") if by_email else (candidates, "phone")
+    if not pool:
+        return None, None
+    winner = min(pool, key=lambda c: (c[1], c[0]))
+    return Lead.objects.get(pk=winner[0]), matched_by

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from leads.models import Membership, Rotation, RotationMember, Team, Workspace
 
@@ -89,9 +91,8 @@ def rotation_pick_many(*, rotation: Rotation, count: int) -> list[RotationPick]:
             skipped.append(candidate.membership.name)
         slot = (slot + 1) % len(cycle)
         steps += 1
-    locked.position = slot
-    locked.save(update_fields=["position", "updated_at"])
-    rotation.position = locked.position
+    Rotation.objects.filter(pk=locked.pk).update(position=slot, updated_at=timezone.now())
+    locked.position = rotation.position = slot
     return picks
 
 
@@ -105,13 +106,15 @@ def rotation_pick(*, rotation: Rotation) -> RotationPick | None:
 
 def rotation_for(workspace: Workspace, team: Team | None) -> list[Rotation]:
     """Rotations to try for a new lead, in order: the team's active one, then the
-    workspace's default."""
-    rotations = Rotation.objects.filter(workspace=workspace, status=Rotation.Status.ACTIVE)
-    ordered: list[Rotation] = []
+    workspace's default (one query)."""
+    condition = Q(team__isnull=True, name=Rotation.DEFAULT_NAME)
     if team is not None:
-        ordered += list(rotations.filter(team=team)[:1])
-    ordered += list(rotations.filter(team__isnull=True, name=Rotation.DEFAULT_NAME)[:1])
-    return ordered
+        condition |= Q(team=team)
+    rotations = Rotation.objects.filter(
+        condition, workspace=workspace, status=Rotation.Status.ACTIVE
+    )
+    # The team's rotation first (team_id set), then the default.
+    return sorted(rotations, key=lambda r: r.team_id is None)
 
 
 def route_new_lead(*, workspace: Workspace, team: Team | None) -> RotationPick | None:
