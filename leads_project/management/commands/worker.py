@@ -1,5 +1,6 @@
-"""The background worker: runs queued tasks (django-tasks' db_worker) and, beside it,
-queues the periodic jobs listed in settings.PERIODIC_TASKS at their intervals.
+"""The background worker: runs queued tasks (django-tasks' db_worker, or an RQ worker
+when TASKS_BACKEND=rq) and, beside it, queues the periodic jobs listed in
+settings.PERIODIC_TASKS at their intervals.
 
 Several workers may run at once; every periodic job is safe to run twice."""
 
@@ -47,6 +48,9 @@ class Command(BaseCommand):
         if not options["no_schedule"] and settings.PERIODIC_TASKS:
             threading.Thread(target=_schedule, args=(stop,), daemon=True, name="scheduler").start()
         try:
-            call_command("db_worker", "--no-reload", "--interval", "0.5")
+            if settings.TASKS_BACKEND == "rq":
+                call_command("rqworker", "default", "--job-class", "django_tasks_rq.Job")
+            else:
+                call_command("db_worker", "--no-reload", "--interval", "0.5")
         finally:
             stop.set()
