@@ -21,11 +21,7 @@ def messages_send_due() -> dict[str, int]:
 @task()
 def webhook_deliveries_send(delivery_ids: list[int]) -> dict[str, int]:
     """Send deliveries that were just committed (queued by the outbox after commit)."""
-    outcomes: dict[str, int] = {}
-    for delivery_id in delivery_ids:
-        outcome = webhooks.webhook_deliver(delivery_id=delivery_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    return webhooks.webhook_deliver_many(delivery_ids=delivery_ids)
 
 
 @task()
