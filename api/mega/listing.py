@@ -6,19 +6,18 @@ A cursor is signed and names the sort it was issued for; replayed under another 
 is refused. `last_interaction_at` may be empty: those leads come after the others
 ascending and before them descending (PostgreSQL's natural NULL order in that index)."""
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core import signing
-from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from api.errors import ApiError
 from api.mega.serializers import LOST_STATUSES
+from api.pagination import count_or_estimate
 from leads.models import Lead
 
 CURSOR_SALT = "leadbook.mega.cursor"
@@ -141,25 +140,6 @@ def _keyset(
     return rows
 
 
-def _total(queryset: QuerySet) -> tuple[int, bool]:
-    """Exact up to EXACT_TOTAL_CAP (a count that stops there); beyond it PostgreSQL's
-    planner estimate, which costs a plan, not a scan. SQLite has no estimate and counts."""
-    queryset = queryset.order_by()
-    capped = queryset[: EXACT_TOTAL_CAP + 1].count()
-    if capped <= EXACT_TOTAL_CAP:
-        return capped, False
-    if connection.vendor != "postgresql":
-        return queryset.count(), False
-    sql, params = queryset.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    estimate = int(plan[0]["Plan"]["Plan Rows"])
-    return max(estimate, EXACT_TOTAL_CAP + 1), True
-
-
 def lead_page(queryset: QuerySet, params: Mapping[str, Any]) -> LeadPage:
     """One page of the list, with the cursor for the next one (None on the last)."""
     sort_by, sort_dir = params["sort_by"], params["sort_dir"]
@@ -174,7 +154,7 @@ def lead_page(queryset: QuerySet, params: Mapping[str, Any]) -> LeadPage:
         rows = list(_ordered(rows_qs, sort_by, descending)[offset : offset + limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    total, estimated = _total(queryset)
+    total, estimated = count_or_estimate(queryset, exact_up_to=EXACT_TOTAL_CAP)
     return LeadPage(
         leads=rows,
         total=total,

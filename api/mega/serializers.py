@@ -289,7 +289,7 @@ class LeadListResponse(serializers.Serializer):
     leads = MegaLeadOutput(many=True)
     total = serializers.IntegerField(
         help_text="Exact up to 10,000 matches; beyond, PostgreSQL's estimate "
-        "(then the X-Total-Is-Estimate: true header is set)."
+        "(then the Total-Count-Estimated: true header is set)."
     )
     limit = serializers.IntegerField()
     offset = serializers.IntegerField()

@@ -97,7 +97,7 @@ class LeadsView(MegaView):
             "offset": 0 if params.get("cursor") else params["offset"],
             "next_cursor": page.next_cursor,
         }
-        headers = {"X-Total-Is-Estimate": "true"} if page.total_is_estimate else None
+        headers = {"Total-Count-Estimated": "true"} if page.total_is_estimate else None
         return Response(body, headers=headers)
 
     @extend_schema(

@@ -5,22 +5,21 @@ PULSE_EXACT_COUNT_LIMIT rows (a `COUNT(*)` over a `LIMIT` subquery that stops ea
 past that on PostgreSQL, the planner's row estimate for the same query (an `EXPLAIN`,
 no scan). SQLite deployments are small, so they always count exactly."""
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+
+from api.pagination import ESTIMATED_HEADER, count_or_estimate
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 # Far past any real list (100 million rows at 100 a page); keeps OFFSET inside 64 bits.
 MAX_PAGE = 1_000_000
-ESTIMATED_HEADER = "Total-Count-Estimated"
 
 
 @dataclass(frozen=True)
@@ -55,27 +54,10 @@ def page_params(query: Any) -> PageParams:
     )
 
 
-def _planner_estimate(qs: QuerySet) -> int:
-    """PostgreSQL's estimate of how many rows `qs` returns, without running it."""
-    sql, params = qs.order_by().values("pk").query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 def count_rows(qs: QuerySet) -> tuple[int, bool]:
-    """(total, exact): exact up to the limit, else the planner's estimate on PostgreSQL
-    (never below the number of rows already seen)."""
-    limit = settings.PULSE_EXACT_COUNT_LIMIT
-    seen = qs.order_by()[: limit + 1].count()
-    if seen <= limit:
-        return seen, True
-    if connections[qs.db].vendor != "postgresql":
-        return qs.count(), True
-    return max(_planner_estimate(qs), seen), False
+    """(total, exact), exact up to PULSE_EXACT_COUNT_LIMIT (see api/pagination.py)."""
+    total, estimated = count_or_estimate(qs, exact_up_to=settings.PULSE_EXACT_COUNT_LIMIT)
+    return total, not estimated
 
 
 @dataclass(frozen=True)

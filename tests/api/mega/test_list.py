@@ -64,7 +64,7 @@ def test_the_default_page_is_sorted_by_updated_at_ascending(
     assert ids(response) == [str(lead.uuid) for lead in leads[1:21]]
     assert body["next_cursor"]
     assert set(body["leads"][0]) == LEAD_KEYS - {"custom_fields"}
-    assert "X-Total-Is-Estimate" not in response
+    assert "Total-Count-Estimated" not in response
 
 
 def test_a_page_of_a_hundred_leads_costs_the_same_queries_as_one(
@@ -273,9 +273,9 @@ def test_the_total_is_exact_up_to_the_cap_and_flagged_beyond(mega_a, ws_a, monke
 
     if connection.vendor == "postgresql":
         assert response.json()["total"] >= 6
-        assert response["X-Total-Is-Estimate"] == "true"
+        assert response["Total-Count-Estimated"] == "true"
     else:
         assert response.json()["total"] == 6
     monkeypatch.setattr(listing, "EXACT_TOTAL_CAP", 6)
     exact = mega_a.get("leads", {"limit": 2})
-    assert exact.json()["total"] == 6 and "X-Total-Is-Estimate" not in exact
+    assert exact.json()["total"] == 6 and "Total-Count-Estimated" not in exact
