@@ -22,7 +22,7 @@ from checklists.services import (
 )
 from leads.models import ActionLog, Lead
 from leads.services.leads import lead_matching
-from leads.services.messages import lead_message_summary
+from leads.services.messages import lead_message_summary, message_summary_of
 
 ACTION_LOG_LIMIT = 100
 ASSIGNEE_TYPES = {
@@ -548,7 +548,12 @@ def lead_bundle(lead: Lead, *, request: Request | None, detail: bool = False) ->
     checklist = lead_checklist(lead)
     matches = lead_matching(lead)
     prefetch_related_objects(matches, "tags")
-    summary = lead_message_summary(lead)
+    logs = action_logs(lead)
+    # The whole timeline is in hand when it is shorter than the page: no need to ask the
+    # database again for the latest sent message, next follow-up and next draft.
+    summary = (
+        message_summary_of(logs) if len(logs) < ACTION_LOG_LIMIT else lead_message_summary(lead)
+    )
     context = {"request": request}
     body: dict[str, Any] = {
         "success": True,
@@ -559,7 +564,7 @@ def lead_bundle(lead: Lead, *, request: Request | None, detail: bool = False) ->
     body.update(
         {
             "checklistItems": checklist_data(checklist, request),
-            "actionLogs": OmniActionLogOutput(action_logs(lead), many=True).data,
+            "actionLogs": OmniActionLogOutput(logs, many=True).data,
             "matchingLeads": OmniLeadOutput(matches, many=True).data,
             "lastAction": _log_or_none(summary.last_action),
             "nextFollowUp": _log_or_none(summary.next_follow_up),

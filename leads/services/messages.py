@@ -13,6 +13,7 @@ EMAIL through Django's email framework and SMS through leads.sms."""
 
 import datetime
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -325,4 +326,32 @@ def lead_message_summary(lead: Lead) -> MessageSummary:
         next_draft=messages.filter(status=Status.AWAITING_APPROVAL)
         .order_by("created_at", "id")
         .first(),
+    )
+
+
+def message_summary_of(logs: Sequence[ActionLog]) -> MessageSummary:
+    """lead_message_summary computed from a lead's complete timeline already in memory
+    (same rules, no query)."""
+    messages = [log for log in logs if log.type in (Type.MESSAGE, Type.FOLLOW_UP_MESSAGE)]
+    sent = [
+        m
+        for m in messages
+        if m.status == Status.COMPLETED and m.direction == ActionLog.Direction.OUTBOUND
+    ]
+    follow_ups = [
+        m for m in messages if m.type == Type.FOLLOW_UP_MESSAGE and m.status == Status.PENDING
+    ]
+    drafts = [m for m in messages if m.status == Status.AWAITING_APPROVAL]
+    never = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    return MessageSummary(
+        last_action=max(
+            sent,
+            key=lambda m: (
+                m.completed_at or datetime.datetime.min.replace(tzinfo=datetime.UTC),
+                m.pk,
+            ),
+            default=None,
+        ),
+        next_follow_up=min(follow_ups, key=lambda m: (m.scheduled_at or never, m.pk), default=None),
+        next_draft=min(drafts, key=lambda m: (m.created_at, m.pk), default=None),
     )

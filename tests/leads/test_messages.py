@@ -23,6 +23,7 @@ from leads.services.messages import (
     followup_schedule,
     lead_message_summary,
     message_cancel,
+    message_summary_of,
     messages_send_due,
 )
 from leads.tasks import messages_send_due as send_due_task
@@ -247,3 +248,29 @@ def test_two_workers_never_send_the_same_message_twice(ws_a, actor_a):
     assert sum(results) == 30
     assert sorted(m.subject for m in mail.outbox) == sorted(f"#{n}" for n in range(30))
     assert set(ActionLog.objects.messages().values_list("status", flat=True)) == {"COMPLETED"}
+
+
+def test_the_summary_from_a_timeline_in_hand_matches_the_one_read_from_the_database(lead, actor_a):
+    now = timezone.now()
+    followup_schedule(
+        lead=lead, actor=actor_a, channel="SMS", body="later", scheduled_at=now + timedelta(days=2)
+    )
+    soonest = followup_schedule(
+        lead=lead, actor=actor_a, channel="SMS", body="soon", scheduled_at=now + timedelta(days=1)
+    )
+    first_draft = draft_create(lead=lead, actor=actor_a, channel="EMAIL", subject="A", body="one")
+    draft_create(lead=lead, actor=actor_a, channel="EMAIL", subject="B", body="two")
+    sent = due_follow_up(lead, actor_a)
+    messages_send_due()
+    timeline = list(ActionLog.objects.for_lead(lead))
+    from_db, in_hand = lead_message_summary(lead), message_summary_of(timeline)
+    assert (in_hand.last_action, in_hand.next_follow_up, in_hand.next_draft) == (
+        from_db.last_action,
+        from_db.next_follow_up,
+        from_db.next_draft,
+    )
+    assert (from_db.last_action, from_db.next_follow_up, from_db.next_draft) == (
+        sent,
+        soonest,
+        first_draft,
+    )
