@@ -286,3 +286,24 @@ def timeline_changes(entries: list[ActionLog], workspace_id: int) -> None:
                 continue
             rows.append(ChangeRow(name, shown(name, old), shown(name, value)))
         entry.change_rows = rows
+
+
+# --- messages on the lead page ---------------------------------------------------------
+def lead_open_messages(lead: Lead) -> list[ActionLog]:
+    """A lead's messages not sent yet: drafts awaiting approval first (oldest first), then
+    pending follow-ups and approved messages by the time they go out."""
+    rows = list(
+        ActionLog.objects.messages()
+        .filter(
+            lead=lead,
+            status__in=[ActionLog.Status.AWAITING_APPROVAL, ActionLog.Status.PENDING],
+        )
+        .select_related("actor_user")
+        .order_by("created_at", "id")
+    )
+    drafts = [m for m in rows if m.status == ActionLog.Status.AWAITING_APPROVAL]
+    pending = sorted(
+        (m for m in rows if m.status == ActionLog.Status.PENDING),
+        key=lambda m: (m.scheduled_at or m.created_at, m.pk),
+    )
+    return drafts + pending

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads.views import lead_detail, lead_list, merge, pipeline, workspace
+from leads.views import lead_detail, lead_list, lead_messages, merge, pipeline, workspace
 
 app_name = "leads"
 
@@ -29,4 +29,20 @@ urlpatterns = [
         name="lead_merge_undo",
     ),
     path("pipeline/", pipeline.PipelineView.as_view(), name="pipeline"),
+    # Lead page, part 2: follow-ups and drafts.
+    path(
+        "leads/<int:pk>/messages/",
+        lead_messages.LeadMessageCreateView.as_view(),
+        name="lead_message_create",
+    ),
+    path(
+        "leads/<int:pk>/messages/<int:message_id>/approve/",
+        lead_messages.LeadDraftApproveView.as_view(),
+        name="lead_draft_approve",
+    ),
+    path(
+        "leads/<int:pk>/messages/<int:message_id>/cancel/",
+        lead_messages.LeadMessageCancelView.as_view(),
+        name="lead_message_cancel",
+    ),
 ]

@@ -12,13 +12,15 @@ from django.views.generic import TemplateView, View
 from leads.forms import (
     NEXT_IN_ROTATION,
     AssignForm,
+    DraftApproveForm,
     LeadForm,
+    MessageForm,
     OptOutForm,
     StageForm,
     add_service_errors,
 )
 from leads.models import ActionLog, Lead
-from leads.selectors import timeline_changes, timeline_page
+from leads.selectors import lead_open_messages, timeline_changes, timeline_page
 from leads.services.assignment import lead_assign, lead_assign_next_in_rotation
 from leads.services.leads import lead_create, lead_matching, lead_update
 from leads.services.merge import MERGE_EVENT, UNDO_EVENT, merge_undo_blocker
@@ -76,6 +78,7 @@ class LeadView(StaffMixin):
                 "stage", "assignee__user", "team", "lead_source", "merged_into"
             ),
         )
+        self.lead.workspace = self.workspace  # the same row: services need not load it again
         return self.lead
 
     def detail_url(self) -> str:
@@ -164,6 +167,11 @@ class LeadDetailView(LeadView, TemplateView):
             .filter(type=ActionLog.Type.ASSIGNMENT)
             .first(),
             merge_log=self.open_merge_log(),
+            open_messages=lead_open_messages(lead),
+            approve_form=DraftApproveForm(zone=self.zone),
+        )
+        context.setdefault(
+            "message_form", MessageForm(zone=self.zone, initial={"channel": "EMAIL"})
         )
         return context
 

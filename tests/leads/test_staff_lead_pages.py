@@ -86,6 +86,7 @@ def test_the_detail_page_runs_a_fixed_number_of_queries(
     for i in range(30):
         lead_update(lead=lead, actor=Actor.system(), data={"score": i, "stage": stage})
     client.force_login(alice.user)
+    # The lead, its timeline and side panels, and the messages waiting to go out.
     with django_assert_num_queries(18):
         response = client.get(f"/leads/{lead.pk}/")
     assert response.status_code == 200
