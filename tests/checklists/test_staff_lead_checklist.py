@@ -201,14 +201,15 @@ def test_a_one_off_item_of_another_lead_is_not_found(client, alice, ws_a, make_l
 
 
 def test_completing_the_lead_skips_unfinished_items_and_reopening_undoes_it(
-    client, bob, onboarding, make_lead
+    client, bob, onboarding, make_lead, django_assert_max_num_queries
 ):
     lead = make_lead(first_name="Ada")
     client.force_login(bob.user)
     post_item(client, lead, onboarding["ein"], "123456789")
-    response = client.post(
-        f"/leads/{lead.pk}/status/", {"lead-status": "completed"}, HTTP_HX_REQUEST="true"
-    )
+    with django_assert_max_num_queries(19):
+        response = client.post(
+            f"/leads/{lead.pk}/status/", {"lead-status": "completed"}, HTTP_HX_REQUEST="true"
+        )
     assert response.status_code == 204 and response["HX-Redirect"] == f"/leads/{lead.pk}/"
     lead.refresh_from_db()
     assert lead.status == Lead.Status.COMPLETED

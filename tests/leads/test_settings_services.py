@@ -7,10 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from leads.actors import Actor
 from leads.models import ActionLog, ApiKey, RotationMember
 from leads.services.api_keys import api_key_issue, api_key_revoke, api_key_verify
 from leads.services.routing import rotation_pick, rotation_preview
 from leads.services.teams import rotation_member_availability_set
+from tests.concurrency import run_in_threads
 from tests.conftest import make_member, make_rotation
 
 
@@ -66,3 +68,36 @@ def test_the_preview_from_loaded_rows_matches_the_one_that_loads_them(ws_a, alic
     rows = list(rotation.members.select_related("membership__user"))
     assert rotation_preview(rotation, 6, members=rows) == rotation_preview(rotation, 6)
     assert rotation_preview(rotation, 4) == [bob, alice, bob, bob]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_revoking_one_key_at_once_record_it_once(ws_a, alice):
+    key, secret = api_key_issue(
+        workspace=ws_a, actor=Actor(user=alice.user), name="Z", scopes=["leads:read"]
+    )
+    _, errors = run_in_threads(8, lambda n: api_key_revoke(key=key, actor=Actor(user=alice.user)))
+    assert errors == []
+    assert ActionLog.objects.filter(event="api_key_revoked").count() == 1
+    assert api_key_verify(secret) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_marking_a_member_away_while_turns_are_taken_is_safe_and_sticks(ws_a, alice):
+    ann, ben = (make_member(ws_a, f"{n}@acme.test", "agent", n) for n in ("ann", "ben"))
+    rotation = make_rotation(ws_a, [ann, ben])
+    seat = RotationMember.objects.get(rotation=rotation, membership=ben)
+
+    def work(n: int) -> object:
+        if n == 0:
+            return rotation_member_availability_set(
+                seat=seat, actor=Actor(user=alice.user), is_active=False
+            )
+        return [rotation_pick(rotation=rotation) for _ in range(5)]
+
+    _, errors = run_in_threads(6, work)
+    assert errors == []
+    picks = [rotation_pick(rotation=rotation).member for _ in range(6)]
+    assert picks == [ann] * 6
+    assert ActionLog.objects.filter(event="rotation_member_availability").count() == 1

@@ -49,7 +49,9 @@ def test_a_follow_up_is_scheduled_in_the_workspace_time_zone(
     assert "Hi Ada" in page and "Cancel<span" in page
 
 
-def test_a_draft_waits_for_approval_and_then_goes_out(client, bob, lead):
+def test_a_draft_waits_for_approval_and_then_goes_out(
+    client, bob, lead, django_assert_max_num_queries
+):
     client.force_login(bob.user)
     compose(client, lead, "draft", channel="SMS", body="Your application is ready")
     draft = ActionLog.objects.get(lead=lead, type="MESSAGE")
@@ -57,7 +59,8 @@ def test_a_draft_waits_for_approval_and_then_goes_out(client, bob, lead):
     page = client.get(f"/leads/{lead.pk}/").text
     assert "Awaiting approval" in page and "Approve<span" in page
     before = timezone.now()
-    response = client.post(f"/leads/{lead.pk}/messages/{draft.pk}/approve/", {"send_at": ""})
+    with django_assert_max_num_queries(10):
+        response = client.post(f"/leads/{lead.pk}/messages/{draft.pk}/approve/", {"send_at": ""})
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.status == "PENDING" and draft.scheduled_at >= before

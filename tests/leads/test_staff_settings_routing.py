@@ -67,12 +67,15 @@ def test_the_page_costs_the_same_with_many_rotations_and_teams(
     assert response.text.count('class="upcoming-list"') == 6
 
 
-def test_a_team_is_created_with_its_members_and_recorded(client, alice, ws_a, ann, ben):
+def test_a_team_is_created_with_its_members_and_recorded(
+    client, alice, ws_a, ann, ben, django_assert_max_num_queries
+):
     client.force_login(alice.user)
-    response = client.post(
-        "/settings/routing/teams/new/",
-        {"name": "North", "is_active": "on", "members": [ann.pk, ben.pk]},
-    )
+    with django_assert_max_num_queries(14):
+        response = client.post(
+            "/settings/routing/teams/new/",
+            {"name": "North", "is_active": "on", "members": [ann.pk, ben.pk]},
+        )
     team = Team.objects.get(workspace=ws_a, name="North")
     assert response["Location"] == f"/settings/routing/#team-{team.pk}"
     assert set(team.members.all()) == {ann, ben}
@@ -109,13 +112,16 @@ def test_a_member_of_another_workspace_cannot_join_a_team(client, alice, dave, w
     assert not Team.objects.exists()
 
 
-def test_lead_sources_are_created_for_a_team_and_moved(client, alice, ws_a, ws_b):
+def test_lead_sources_are_created_for_a_team_and_moved(
+    client, alice, ws_a, ws_b, django_assert_max_num_queries
+):
     team = Team.objects.create(workspace=ws_a, name="East")
     theirs = Team.objects.create(workspace=ws_b, name="Theirs")
     client.force_login(alice.user)
-    client.post(
-        "/settings/routing/sources/new/", {"name": "Web", "team": team.pk, "is_active": "on"}
-    )
+    with django_assert_max_num_queries(9):
+        client.post(
+            "/settings/routing/sources/new/", {"name": "Web", "team": team.pk, "is_active": "on"}
+        )
     source = LeadSource.objects.get(name="Web")
     assert (source.team, source.is_active) == (team, True)
     response = client.post(
@@ -128,12 +134,16 @@ def test_lead_sources_are_created_for_a_team_and_moved(client, alice, ws_a, ws_b
     assert ActionLog.objects.filter(event="lead_source_updated").count() == 1
 
 
-def test_a_rotation_is_created_with_members_in_order_and_weights(client, alice, ws_a, ann, ben):
+def test_a_rotation_is_created_with_members_in_order_and_weights(
+    client, alice, ws_a, ann, ben, django_assert_max_num_queries
+):
     team = Team.objects.create(workspace=ws_a, name="East")
     client.force_login(alice.user)
     data = {"name": "East rota", "team": team.pk, "status": "active"}
     data.update(seat_rows([(ann.pk, 1, 2), (ben.pk, 3, 1), (None, None, None)]))
-    response = client.post("/settings/routing/rotations/new/", data)
+    # One query per member row to check the choice (at most 50 rows), the rest fixed.
+    with django_assert_max_num_queries(17):
+        response = client.post("/settings/routing/rotations/new/", data)
     rotation = Rotation.objects.get(name="East rota")
     assert response["Location"] == f"/settings/routing/#rotation-{rotation.pk}"
     seats = list(rotation.members.order_by("order"))
@@ -229,12 +239,15 @@ def test_a_weight_out_of_range_is_shown_on_its_row(client, alice, ws_a, ann):
     assert rotation.members.get().weight == 1
 
 
-def test_a_member_marked_away_is_skipped_until_back(client, alice, ws_a, ann, ben):
+def test_a_member_marked_away_is_skipped_until_back(
+    client, alice, ws_a, ann, ben, django_assert_max_num_queries
+):
     rotation = make_rotation(ws_a, [ann, ben])
     seat = rotation.members.get(membership=ann)
     client.force_login(alice.user)
     url = f"/settings/routing/rotations/{rotation.pk}/seats/{seat.pk}/availability/"
-    response = client.post(url, {"taking_leads": "false"}, HTTP_HX_REQUEST="true")
+    with django_assert_max_num_queries(11):
+        response = client.post(url, {"taking_leads": "false"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response.text.lstrip().startswith("<article")
     assert "Ann is away: turns skip them." in response.text

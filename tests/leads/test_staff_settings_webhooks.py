@@ -63,9 +63,12 @@ def register(client, **data):
     return client.post("/settings/webhooks/", body)
 
 
-def test_a_webhook_is_registered_and_its_secret_shown_once(client, alice, ws_a, fake_dns):
+def test_a_webhook_is_registered_and_its_secret_shown_once(
+    client, alice, ws_a, fake_dns, django_assert_max_num_queries
+):
     client.force_login(alice.user)
-    response = register(client, payload_format="mega")
+    with django_assert_max_num_queries(8):
+        response = register(client, payload_format="mega")
     assert response.status_code == 201 and response["Cache-Control"] == "no-store"
     secret = SECRET.search(response.text).group(1)
     endpoint = WebhookEndpoint.objects.get(workspace=ws_a)
