@@ -107,14 +107,22 @@ class RotationForm(forms.Form):
     )
     status = forms.ChoiceField(choices=Rotation.Status.choices, help_text=ROTATION_STATUS_HELP)
 
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, workspace: Workspace, rotation: Rotation | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.rotation = rotation
         self.fields["team"].queryset = Team.objects.filter(workspace=workspace)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         name = (data.get("name") or "").strip()
-        if "team" in data and data["team"] is None and name and name.lower() != "default":
+        rotation = self.rotation
+        # A team-less rotation made elsewhere (the Pulse API allows any name) may keep
+        # its name; only a new or renamed one must be the default.
+        unchanged = rotation is not None and rotation.team_id is None and rotation.name == name
+        teamless = "team" in data and data["team"] is None
+        if teamless and name and name.lower() != "default" and not unchanged:
             # Only the rotation named "default" is ever used for leads without a team.
             self.add_error(
                 "name", "A rotation without a team is the workspace's default: name it “default”."

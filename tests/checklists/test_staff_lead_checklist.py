@@ -228,6 +228,9 @@ def test_completing_the_lead_skips_unfinished_items_and_reopening_undoes_it(
 def test_an_opted_out_lead_keeps_its_status_until_opted_back_in(client, bob, make_lead):
     lead = make_lead(first_name="Ada", opted_out=True)
     client.force_login(bob.user)
+    page = client.get(f"/leads/{lead.pk}/").text
+    assert "Opt the lead back in (Consent) before changing it." in page
+    assert "Change status" not in page
     response = client.post(
         f"/leads/{lead.pk}/status/", {"lead-status": "review"}, HTTP_HX_REQUEST="true"
     )

@@ -209,13 +209,20 @@ def test_a_second_active_rotation_for_a_team_is_refused_and_nothing_changes(
     assert Rotation.objects.get(name="Second").status == "queued"
 
 
-def test_a_rotation_without_a_team_must_be_the_default(client, alice, ann):
+def test_a_rotation_without_a_team_must_be_the_default(client, alice, ws_a, ann):
     client.force_login(alice.user)
     data = {"name": "Night shift", "team": "", "status": "active"}
     data.update(seat_rows([(ann.pk, 1, 1)]))
     response = client.post("/settings/routing/rotations/new/", data)
     assert "name it “default”" in response.text
     assert not Rotation.objects.exists()
+    # One made through the API under another name may still be edited as it is.
+    legacy = make_rotation(ws_a, [ann], name="Night shift")
+    data["status"] = "queued"
+    response = client.post(f"/settings/routing/rotations/{legacy.pk}/", data)
+    assert response.status_code == 302
+    legacy.refresh_from_db()
+    assert (legacy.name, legacy.status) == ("Night shift", "queued")
 
 
 def test_viewers_and_other_workspaces_members_cannot_take_turns(client, alice, carol, dave, ws_a):

@@ -164,7 +164,9 @@ class RotationEditView(RoutingEditView):
         if rotation is not None:
             initial = {"name": rotation.name, "team": rotation.team_id, "status": rotation.status}
         return {
-            "form": RotationForm(data, workspace=self.workspace, initial=initial),
+            "form": RotationForm(
+                data, workspace=self.workspace, rotation=rotation, initial=initial
+            ),
             "seats": seat_formset(data, workspace=self.workspace, rotation=rotation),
         }
 
