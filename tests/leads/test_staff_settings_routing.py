@@ -236,12 +236,13 @@ def test_viewers_and_other_workspaces_members_cannot_take_turns(client, alice, c
     assert [s.membership for s in rotation.members.all()] == [alice]
 
 
-def test_a_weight_out_of_range_is_shown_on_its_row(client, alice, ws_a, ann):
+def test_a_weight_out_of_range_is_shown_on_its_row_with_the_other_errors(client, alice, ws_a, ann):
     rotation = make_rotation(ws_a, [ann])
     client.force_login(alice.user)
-    data = {"name": "default", "team": "", "status": "active"}
+    data = {"name": "", "team": "", "status": "active"}
     data.update(seat_rows([(ann.pk, 101, 1)]))
     response = client.post(f"/settings/routing/rotations/{rotation.pk}/", data)
+    assert 'id="id_name_error">This field is required.' in response.text
     assert "Ensure this value is less than or equal to 100." in response.text
     assert rotation.members.get().weight == 1
 

@@ -65,7 +65,9 @@ class RoutingEditView(SettingsMixin, TemplateView):
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         self.object = self.get_object()
         forms = self.forms(request.POST)
-        if all(f.is_valid() for f in forms.values()):
+        # Validate every form (no short-circuit): all their errors show at once.
+        valid = [f.is_valid() for f in forms.values()]
+        if all(valid):
             try:
                 saved = self.save(**forms)
             except ValidationError as error:
