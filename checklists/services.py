@@ -525,11 +525,12 @@ def lead_update_with_checklist(
     actor: Actor,
     data: Mapping[str, Any],
     checklist_updates: Sequence[Mapping[str, Any]] = (),
+    summary: str = "Lead updated",
 ) -> ChecklistLeadWrite:
     """Change only the given fields and checklist items, in one transaction with one
-    timeline entry. A status brings its checklist side effects: COMPLETED skips the
-    unfinished required items, IN_PROGRESS undoes those skips (opt-out and
-    not-interested message cancellation come from lead_update)."""
+    timeline entry (titled `summary`). A status brings its checklist side effects:
+    COMPLETED skips the unfinished required items, IN_PROGRESS undoes those skips (opt-out
+    and not-interested message cancellation come from lead_update)."""
     updates = checklist_updates_resolve(
         workspace=lead.workspace, lead=lead, updates=checklist_updates
     )
@@ -561,7 +562,9 @@ def lead_update_with_checklist(
             extra["leadCompleted"] = True
         return extra
 
-    write = lead_update(lead=lead, actor=actor, data=data, emit_events=False, after_save=apply)
+    write = lead_update(
+        lead=lead, actor=actor, data=data, emit_events=False, after_save=apply, summary=summary
+    )
     _emit_after(write.lead, "lead.updated", write.changes, outcome["rows"], outcome["completed"])
     return ChecklistLeadWrite(
         write=write,
@@ -571,10 +574,14 @@ def lead_update_with_checklist(
     )
 
 
-def lead_status_set(*, lead: Lead, actor: Actor, status: str) -> ChecklistLeadWrite:
+def lead_status_set(
+    *, lead: Lead, actor: Actor, status: str, summary: str = "Lead updated"
+) -> ChecklistLeadWrite:
     """Change a lead's status with its checklist and message side effects (for the staff
     pages; the API reaches the same through lead_update_with_checklist)."""
-    return lead_update_with_checklist(lead=lead, actor=actor, data={"status": status})
+    return lead_update_with_checklist(
+        lead=lead, actor=actor, data={"status": status}, summary=summary
+    )
 
 
 # --- one-off items ----------------------------------------------------------------------

@@ -20,4 +20,5 @@ def staff(request: HttpRequest) -> dict[str, Any]:
         "memberships": getattr(request, "_staff_memberships", [member]),
         "can_edit": role_at_least(member, Membership.Role.AGENT),
         "can_manage": role_at_least(member, Membership.Role.MANAGER),
+        "can_admin": role_at_least(member, Membership.Role.ADMIN),
     }

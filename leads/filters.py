@@ -3,6 +3,8 @@
 Every choice list is limited to the current workspace, so a foreign id in the query
 string is simply an invalid choice, never a way to see another workspace's rows."""
 
+import datetime
+import zoneinfo
 from typing import Any
 
 import django_filters
@@ -10,7 +12,17 @@ from django import forms
 from django.apps import apps
 from django.db.models import Exists, OuterRef, QuerySet
 
-from leads.models import Lead, LeadSource, Membership, Stage, Tag, Team
+from leads.models import (
+    ActionLog,
+    ApiKey,
+    Lead,
+    LeadSource,
+    Membership,
+    Stage,
+    Tag,
+    Team,
+    Workspace,
+)
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 UNASSIGNED = "none"
@@ -146,3 +158,91 @@ def _campaigns() -> Any:
 
 def _campaign_leads() -> Any:
     return apps.get_model("campaigns", "CampaignLead")
+
+
+# --- the workspace audit trail (settings) ---------------------------------------------
+SYSTEM_ACTOR = "system"
+BIGINT_MAX = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole-number id: "1.5", "-3" or a number past BIGINT are form errors, never a
+    database error."""
+
+    field_class = forms.IntegerField
+
+
+class AuditFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_until")
+        if start and end and start > end:
+            self.add_error("date_until", "Choose a day on or after “From”.")
+        return data
+
+
+class AuditFilter(django_filters.FilterSet):
+    """The audit trail's filters. Dates are days in the workspace's time zone, turned into
+    a created_at range so the (workspace, created_at) index serves them."""
+
+    actor = django_filters.ChoiceFilter(method="filter_actor", label="Who", empty_label="Anyone")
+    type = django_filters.ChoiceFilter(
+        choices=ActionLog.Type.choices, label="Kind", empty_label="Any"
+    )
+    event = django_filters.CharFilter(
+        field_name="event",
+        label="Event",
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "audit-events", "autocomplete": "off"}),
+    )
+    lead = IdFilter(method="filter_lead", label="Lead id", min_value=1, max_value=BIGINT_MAX)
+    date_from = django_filters.DateFilter(
+        method="filter_date_from",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_until = django_filters.DateFilter(
+        method="filter_date_until",
+        label="Until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = ActionLog
+        fields: list[str] = []
+        form = AuditFilterForm
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        self.zone = zoneinfo.ZoneInfo(workspace.default_timezone or "UTC")
+        people = Membership.objects.filter(workspace=workspace).select_related("user")
+        keys = ApiKey.objects.filter(workspace=workspace).order_by("name", "id")
+        self.filters["actor"].extra["choices"] = (
+            [(f"user:{m.user_id}", f"{m.name} ({m.email})") for m in people]
+            + [(f"key:{k.pk}", f"API key {k.name} ({k.display_prefix})") for k in keys]
+            + [(SYSTEM_ACTOR, "Leadbook itself (no person or key)")]
+        )
+        self.form.fields["event"].help_text = "Exact name, e.g. lead_updated."
+
+    def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == SYSTEM_ACTOR:
+            return queryset.filter(actor_user__isnull=True, actor_key__isnull=True)
+        kind, _, pk = value.partition(":")
+        return queryset.filter(**{"actor_user_id" if kind == "user" else "actor_key_id": pk})
+
+    def filter_lead(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        # A lead still here: its indexed FK. A deleted lead: the id its entries kept.
+        pk = int(value)
+        if Lead.objects.filter(workspace=self.workspace, pk=pk).exists():
+            return queryset.filter(lead_id=pk)
+        return queryset.filter(lead__isnull=True, lead_pk=pk)
+
+    def _day_start(self, day: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(day, datetime.time.min, tzinfo=self.zone)
+
+    def filter_date_from(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.filter(created_at__gte=self._day_start(value))
+
+    def filter_date_until(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.filter(created_at__lt=self._day_start(value + datetime.timedelta(days=1)))

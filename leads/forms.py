@@ -1,10 +1,13 @@
 """Staff page forms. They check the shape of what was typed; the lead services decide
 what is valid and their ValidationErrors come back next to the fields they name."""
 
+import datetime
+import zoneinfo
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from leads.models import CustomField, Lead, LeadSource, Membership, Stage, Team, Workspace
 
@@ -287,3 +290,89 @@ class MergeChoicesForm(forms.Form):
 
     def rows(self) -> list[tuple[Any, forms.BoundField]]:
         return [(choice, self[choice.name]) for choice in self.choices]
+
+
+# --- follow-ups and drafts on the lead page -------------------------------------------
+
+LOCAL_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _local_datetime_field(label: str, help_text: str = "") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        input_formats=[LOCAL_DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_DATETIME_FORMAT),
+    )
+
+
+def _in_zone(value: datetime.datetime | None, zone: zoneinfo.ZoneInfo) -> Any:
+    """A wall-clock time typed into a datetime-local box, read in `zone` (the field
+    itself reads it in the server's zone)."""
+    if value is None:
+        return None
+    return timezone.make_aware(value.replace(tzinfo=None), zone)
+
+
+def _not_in_the_past(value: datetime.datetime | None) -> None:
+    # A minute of grace: the form may have sat open while the clock passed the minute.
+    if value is not None and value < timezone.now() - datetime.timedelta(minutes=1):
+        raise ValidationError("Choose a time that has not passed yet.")
+
+
+class MessageForm(forms.Form):
+    """Write a message to a lead: schedule it as a follow-up, or save it as a draft that
+    someone approves before it goes out (the button pressed says which)."""
+
+    SCHEDULE = "schedule"
+    DRAFT = "draft"
+
+    channel = forms.ChoiceField(
+        choices=[("EMAIL", "Email"), ("SMS", "Text message (SMS)")], label="Send by"
+    )
+    subject = forms.CharField(max_length=255, required=False, help_text="Email only.")
+    body = forms.CharField(
+        label="Message",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write the message."},
+    )
+    send_at = _local_datetime_field("Send at")
+    intent = forms.ChoiceField(
+        choices=[(SCHEDULE, "Schedule follow-up"), (DRAFT, "Save as draft")],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args: Any, zone: zoneinfo.ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["send_at"].help_text = (
+            f"In the workspace's time zone ({zone.key}). Needed for a follow-up; a draft "
+            "is sent when someone approves it."
+        )
+
+    def clean_send_at(self) -> datetime.datetime | None:
+        value = _in_zone(self.cleaned_data.get("send_at"), self.zone)
+        _not_in_the_past(value)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        scheduling = data.get("intent") == self.SCHEDULE
+        if scheduling and not data.get("send_at") and "send_at" not in self.errors:
+            self.add_error("send_at", "Choose when the follow-up goes out.")
+        return data
+
+
+class DraftApproveForm(forms.Form):
+    send_at = _local_datetime_field("Send at (optional)", "Empty: as soon as possible.")
+
+    def __init__(self, *args: Any, zone: zoneinfo.ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean_send_at(self) -> datetime.datetime | None:
+        value = _in_zone(self.cleaned_data.get("send_at"), self.zone)
+        _not_in_the_past(value)
+        return value

@@ -7,11 +7,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import BadRequest
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from leads.models import ActionLog, Lead, LeadSource, Membership, Rotation, Stage, Team
+from leads.models import (
+    ActionLog,
+    Lead,
+    LeadSource,
+    Membership,
+    Rotation,
+    RotationMember,
+    Stage,
+    Team,
+    WebhookDelivery,
+    WebhookEndpoint,
+    Workspace,
+)
+from leads.services.routing import rotation_preview
 
 BOARD_CARDS_PER_COLUMN = 50
 TIMELINE_PAGE = 50
@@ -286,3 +299,107 @@ def timeline_changes(entries: list[ActionLog], workspace_id: int) -> None:
                 continue
             rows.append(ChangeRow(name, shown(name, old), shown(name, value)))
         entry.change_rows = rows
+
+
+# --- messages on the lead page ---------------------------------------------------------
+def lead_open_messages(lead: Lead) -> list[ActionLog]:
+    """A lead's messages not sent yet: drafts awaiting approval first (oldest first), then
+    pending follow-ups and approved messages by the time they go out."""
+    rows = list(
+        ActionLog.objects.messages()
+        .filter(
+            lead=lead,
+            status__in=[ActionLog.Status.AWAITING_APPROVAL, ActionLog.Status.PENDING],
+        )
+        .select_related("actor_user")
+        .order_by("created_at", "id")
+    )
+    drafts = [m for m in rows if m.status == ActionLog.Status.AWAITING_APPROVAL]
+    pending = sorted(
+        (m for m in rows if m.status == ActionLog.Status.PENDING),
+        key=lambda m: (m.scheduled_at or m.created_at, m.pk),
+    )
+    return drafts + pending
+
+
+# --- settings: routing ------------------------------------------------------------------
+UPCOMING_TURNS = 5
+
+
+@dataclass
+class RoutingOverview:
+    teams: list[Team]
+    sources: list[LeadSource]
+    rotations: list[Rotation]  # each with `seats` (in turn order) and `upcoming`
+
+
+def _seats() -> Prefetch:
+    return Prefetch(
+        "members",
+        queryset=RotationMember.objects.select_related("membership__user").order_by("order", "id"),
+        to_attr="seats",
+    )
+
+
+def rotation_card(rotation: Rotation) -> Rotation:
+    """One rotation with its seats and the next turns, as the routing page shows it."""
+    if not hasattr(rotation, "seats"):
+        rotation.seats = list(
+            rotation.members.select_related("membership__user").order_by("order", "id")
+        )
+    rotation.upcoming = rotation_preview(rotation, UPCOMING_TURNS, members=rotation.seats)
+    return rotation
+
+
+def routing_overview(workspace: Workspace) -> RoutingOverview:
+    """Teams with their members, lead sources, and rotations with their seats and who the
+    next five new leads would go to: five queries however many of each."""
+    teams = list(
+        Team.objects.filter(workspace=workspace).prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Membership.objects.select_related("user").order_by("display_name", "id"),
+                to_attr="people",
+            )
+        )
+    )
+    sources = list(LeadSource.objects.filter(workspace=workspace).select_related("team"))
+    rotations = [
+        rotation_card(r)
+        for r in Rotation.objects.filter(workspace=workspace)
+        .select_related("team")
+        .prefetch_related(_seats())
+        .order_by("name", "id")
+    ]
+    # Working rotations first, then the ones waiting, then the archive.
+    rank = {Rotation.Status.ACTIVE: 0, Rotation.Status.QUEUED: 1, Rotation.Status.ARCHIVED: 2}
+    rotations.sort(key=lambda r: rank.get(r.status, 3))
+    return RoutingOverview(teams=teams, sources=sources, rotations=rotations)
+
+
+# --- settings: webhooks and the audit trail -----------------------------------------------
+def webhook_endpoints_with_last_delivery(workspace: Workspace) -> list[WebhookEndpoint]:
+    """The workspace's live endpoints, each with its latest delivery's status, code and
+    time (one query; the latest row per endpoint comes from leads_delivery_endpoint_time)."""
+    latest = WebhookDelivery.objects.filter(endpoint=OuterRef("pk")).order_by("-created_at", "-id")
+    return list(
+        WebhookEndpoint.objects.live()
+        .filter(workspace=workspace)
+        .annotate(
+            last_status=Subquery(latest.values("status")[:1]),
+            last_code=Subquery(latest.values("last_status_code")[:1]),
+            last_at=Subquery(latest.values("created_at")[:1]),
+        )
+    )
+
+
+def audit_entries(workspace: Workspace) -> QuerySet:
+    """The workspace's audit trail (every ActionLog row), with who did each thing."""
+    return ActionLog.objects.filter(workspace=workspace).select_related("actor_user", "actor_key")
+
+
+def audit_recent_events(workspace: Workspace, *, window: int = 2000) -> list[str]:
+    """Event names seen in the latest entries, to suggest in the filter: a bounded index
+    range, never a DISTINCT over the whole trail."""
+    recent = ActionLog.objects.filter(workspace=workspace).order_by("-created_at")[:window]
+    return sorted({e for e in recent.values_list("event", flat=True) if e})

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from leads.views import lead_detail, lead_list, merge, pipeline, workspace
+from leads.views import lead_detail, lead_list, lead_messages, merge, pipeline, workspace
+from leads.views.settings import api_keys, audit, routing, webhooks
 
 app_name = "leads"
 
@@ -29,4 +30,78 @@ urlpatterns = [
         name="lead_merge_undo",
     ),
     path("pipeline/", pipeline.PipelineView.as_view(), name="pipeline"),
+    # Lead page, part 2: follow-ups and drafts.
+    path(
+        "leads/<int:pk>/messages/",
+        lead_messages.LeadMessageCreateView.as_view(),
+        name="lead_message_create",
+    ),
+    path(
+        "leads/<int:pk>/messages/<int:message_id>/approve/",
+        lead_messages.LeadDraftApproveView.as_view(),
+        name="lead_draft_approve",
+    ),
+    path(
+        "leads/<int:pk>/messages/<int:message_id>/cancel/",
+        lead_messages.LeadMessageCancelView.as_view(),
+        name="lead_message_cancel",
+    ),
+    # Settings (owners and admins): routing, API keys, webhooks, audit trail.
+    path("settings/routing/", routing.RoutingView.as_view(), name="settings_routing"),
+    path("settings/routing/teams/new/", routing.TeamEditView.as_view(), name="settings_team_new"),
+    path("settings/routing/teams/<int:pk>/", routing.TeamEditView.as_view(), name="settings_team"),
+    path(
+        "settings/routing/sources/new/",
+        routing.LeadSourceEditView.as_view(),
+        name="settings_source_new",
+    ),
+    path(
+        "settings/routing/sources/<int:pk>/",
+        routing.LeadSourceEditView.as_view(),
+        name="settings_source",
+    ),
+    path(
+        "settings/routing/rotations/new/",
+        routing.RotationEditView.as_view(),
+        name="settings_rotation_new",
+    ),
+    path(
+        "settings/routing/rotations/<int:pk>/",
+        routing.RotationEditView.as_view(),
+        name="settings_rotation",
+    ),
+    path(
+        "settings/routing/rotations/<int:pk>/seats/<int:seat_id>/availability/",
+        routing.RotationSeatAvailabilityView.as_view(),
+        name="settings_seat_availability",
+    ),
+    path("settings/api-keys/", api_keys.ApiKeysView.as_view(), name="settings_api_keys"),
+    path(
+        "settings/api-keys/<int:pk>/revoke/",
+        api_keys.ApiKeyRevokeView.as_view(),
+        name="settings_api_key_revoke",
+    ),
+    path("settings/webhooks/", webhooks.WebhooksView.as_view(), name="settings_webhooks"),
+    path(
+        "settings/webhooks/<int:pk>/", webhooks.WebhookDetailView.as_view(), name="settings_webhook"
+    ),
+    path(
+        "settings/webhooks/<int:pk>/rotate-secret/",
+        webhooks.WebhookRotateSecretView.as_view(),
+        name="settings_webhook_rotate",
+    ),
+    path(
+        "settings/webhooks/<int:pk>/delete/",
+        webhooks.WebhookDeleteView.as_view(),
+        name="settings_webhook_delete",
+    ),
+    path(
+        "settings/webhooks/<int:pk>/deliveries/<int:delivery_id>/redeliver/",
+        webhooks.WebhookRedeliverView.as_view(),
+        name="settings_webhook_redeliver",
+    ),
+    path("settings/audit/", audit.AuditView.as_view(), name="settings_audit"),
+    path(
+        "settings/audit/export.csv", audit.AuditExportView.as_view(), name="settings_audit_export"
+    ),
 ]

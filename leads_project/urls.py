@@ -4,7 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
-    path("documents/", include("checklists.urls")),
+    # /documents/<signed token> downloads, and the lead page's checklist panels.
+    path("", include("checklists.urls")),
     path("accounts/", include("leads.account_urls")),
     # Staff pages last: "" would otherwise shadow nothing, but keep the API's paths first.
     path("", include("leads.urls")),

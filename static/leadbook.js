@@ -2,7 +2,8 @@
    - `js` class on <html> (hides the no-JS "Switch"/"Filter" buttons)
    - select[data-autosubmit] submits its form on change (workspace switcher)
    - input[data-select-all="name"] toggles every checkbox of that name (lead list)
-   - pipeline board: drag a card to a column, or focus a card and press ←/→ */
+   - pipeline board: drag a card to a column, or focus a card and press ←/→
+   - button[data-copy="#id"] copies that field's value (secrets shown once) */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -26,6 +27,29 @@
       form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
         box.checked = target.checked;
       });
+    }
+  });
+
+  // --- copy buttons ------------------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    if (!field) return;
+    var box = button.closest(".secret-box") || document;
+    var status = box.querySelector(".copy-status");
+    function say(text) {
+      if (status) status.textContent = text;
+    }
+    field.focus();
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(
+        function () { say("Copied."); },
+        function () { say("Selected: press Ctrl+C (⌘C) to copy."); }
+      );
+    } else {
+      say("Selected: press Ctrl+C (⌘C) to copy.");
     }
   });
 

@@ -120,6 +120,9 @@ class WebhookDelivery(models.Model):
                 condition=Q(status="pending"),
                 name="leads_delivery_due",
             ),
+            # An endpoint's delivery log, newest first (settings page: its latest
+            # delivery, and the log's keyset pages).
+            models.Index(fields=["endpoint", "-created_at"], name="leads_delivery_endpoint_time"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from leads.models import ApiKey, User, Workspace
+from leads.actors import Actor
+from leads.models import ActionLog, ApiKey, User, Workspace
+from leads.services.timeline import actionlog_record
 
 _ALPHABET = string.digits + string.ascii_letters
 _KEY_RE = re.compile(r"^lb_([0-9A-Za-z]{12})_([0-9A-Za-z]{30})([0-9A-Za-z]{6})$")
@@ -122,4 +124,57 @@ def api_key_verify(raw: str) -> ApiKey | None:
     ):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+    return key
+
+
+def _key_audit(key: ApiKey, actor: Actor, event: str, summary: str) -> None:
+    actionlog_record(
+        workspace=key.workspace,
+        actor=actor,
+        type=ActionLog.Type.SETTINGS,
+        event=event,
+        summary=summary,
+        input={
+            "apiKey": key.display_prefix,
+            "name": key.name,
+            "scopes": key.scopes,
+            "expiresAt": key.expires_at.isoformat() if key.expires_at else None,
+        },
+    )
+
+
+@transaction.atomic
+def api_key_issue(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    name: str,
+    scopes: list[str],
+    expires_at: "timezone.datetime | None" = None,
+) -> tuple[ApiKey, str]:
+    """Mint a key for someone managing the workspace's settings, recorded in the audit
+    trail (the secret never is). Returns the row and the secret, shown once."""
+    if not scopes:
+        raise ValidationError({"scopes": "Choose at least one scope."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "Choose a time in the future."})
+    key, secret = api_key_create(
+        workspace=workspace,
+        name=name,
+        scopes=scopes,
+        created_by=actor.created_by_user,
+        expires_at=expires_at,
+    )
+    _key_audit(key, actor, "api_key_created", f"API key “{key.name}” created")
+    return key, secret
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
+    """Revoke a key for good: every request with it is refused from now on. Revoking a
+    revoked key changes nothing and records nothing."""
+    key = ApiKey.objects.select_for_update().select_related("workspace").get(pk=key.pk)
+    if key.revoked_at is None:
+        key.revoke()
+        _key_audit(key, actor, "api_key_revoked", f"API key “{key.name}” revoked")
     return key

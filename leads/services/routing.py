@@ -44,9 +44,14 @@ def _takes_leads(member: RotationMember) -> bool:
     return member.is_active and member.membership.is_active
 
 
-def rotation_preview(rotation: Rotation, count: int = 5) -> list[Membership]:
-    """Who the next `count` leads would go to, without taking any turn."""
-    cycle = rotation_cycle(list(rotation.members.select_related("membership__user")))
+def rotation_preview(
+    rotation: Rotation, count: int = 5, *, members: list[RotationMember] | None = None
+) -> list[Membership]:
+    """Who the next `count` leads would go to, without taking any turn. `members` are the
+    rotation's member rows in order when the caller has them loaded already."""
+    if members is None:
+        members = list(rotation.members.select_related("membership__user"))
+    cycle = rotation_cycle(members)
     if not cycle or not any(_takes_leads(m) for m in cycle):
         return []
     result: list[Membership] = []

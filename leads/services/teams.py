@@ -617,3 +617,38 @@ def rotation_turn_take(*, rotation: Rotation) -> RotationTurn:
         )
     upcoming = rotation_preview(pick.rotation, 1)
     return RotationTurn(pick=pick, next_member=upcoming[0] if upcoming else None)
+
+
+@transaction.atomic
+def rotation_member_availability_set(
+    *, seat: RotationMember, actor: Actor, is_active: bool
+) -> RotationMember:
+    """Take a member out of a rotation's turns for now (holiday, out of office) or put
+    them back; their place, weight and the rotation's pointer stay as they are, so they
+    pick up exactly where the cycle is when they return."""
+    seat = (
+        RotationMember.objects.select_for_update(of=("self",))
+        .select_related("rotation__workspace", "membership__user")
+        .get(pk=seat.pk)
+    )
+    if seat.is_active == is_active:
+        return seat
+    seat.is_active = is_active
+    seat.save(update_fields=["is_active"])
+    name = seat.membership.name
+    _settings_log(
+        workspace=seat.rotation.workspace,
+        actor=actor,
+        event="rotation_member_availability",
+        summary=(
+            f"{name} takes leads again in rotation “{seat.rotation.name}”"
+            if is_active
+            else f"{name} is away from rotation “{seat.rotation.name}”"
+        ),
+        data={
+            "rotationId": seat.rotation_id,
+            "member": seat.membership.email,
+            "takingLeads": is_active,
+        },
+    )
+    return seat

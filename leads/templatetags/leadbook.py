@@ -53,3 +53,14 @@ def query_with(query: str, **params: Any) -> str:
 @register.filter
 def percent(value: float) -> float:
     return round(float(value or 0) * 100, 1)
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    """JSON text or data laid out for reading (indented); other text as it is."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)

@@ -7,6 +7,7 @@ refuses what their role may not do (403), and gives the view `self.member`,
 `self.workspace` and scoped lookups where another workspace's object — or, for an agent,
 a colleague's lead — is a 404 exactly like a missing one."""
 
+import zoneinfo
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -103,6 +104,11 @@ class StaffMixin(LoginRequiredMixin):
                 method=request.method or "", path=request.path, ip=client_ip(request)
             ),
         )
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The workspace's time zone: times people type are read in it."""
+        return zoneinfo.ZoneInfo(self.workspace.default_timezone or "UTC")
 
     def can(self, role: str) -> bool:
         return role_at_least(self.member, role)

@@ -1,5 +1,7 @@
 """Creating a lead and working one: fields, stage, assignee, opt-out, archive, timeline."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -12,17 +14,45 @@ from django.views.generic import TemplateView, View
 from leads.forms import (
     NEXT_IN_ROTATION,
     AssignForm,
+    DraftApproveForm,
     LeadForm,
+    MessageForm,
     OptOutForm,
     StageForm,
     add_service_errors,
 )
-from leads.models import ActionLog, Lead
-from leads.selectors import timeline_changes, timeline_page
+from leads.models import ActionLog, Lead, Membership
+from leads.selectors import lead_open_messages, timeline_changes, timeline_page
 from leads.services.assignment import lead_assign, lead_assign_next_in_rotation
 from leads.services.leads import lead_create, lead_matching, lead_update
 from leads.services.merge import MERGE_EVENT, UNDO_EVENT, merge_undo_blocker
 from leads.views.base import Role, StaffMixin
+
+
+@dataclass(frozen=True)
+class LeadPageSection:
+    """A panel another app adds to the lead page. Apps that build on leads (checklists)
+    register one from their AppConfig.ready(): leads itself never imports them (DESIGN:
+    dependencies point one way), yet their panels render inside the lead page."""
+
+    template: str
+    context: Callable[..., dict[str, Any]]  # (*, lead, member) -> the panel's context
+
+
+_LEAD_PAGE_SECTIONS: list[LeadPageSection] = []
+
+
+def register_lead_page_section(*, template: str, context: Callable[..., dict[str, Any]]) -> None:
+    """Show `template` on every lead page, with `context(lead=…, member=…)` as `section`."""
+    if not any(s.template == template for s in _LEAD_PAGE_SECTIONS):
+        _LEAD_PAGE_SECTIONS.append(LeadPageSection(template=template, context=context))
+
+
+def lead_page_sections(lead: Lead, member: Membership) -> list[dict[str, Any]]:
+    return [
+        {"template": s.template, "context": s.context(lead=lead, member=member)}
+        for s in _LEAD_PAGE_SECTIONS
+    ]
 
 
 def redirect_after_change(request: HttpRequest, url: str) -> HttpResponse:
@@ -76,6 +106,7 @@ class LeadView(StaffMixin):
                 "stage", "assignee__user", "team", "lead_source", "merged_into"
             ),
         )
+        self.lead.workspace = self.workspace  # the same row: services need not load it again
         return self.lead
 
     def detail_url(self) -> str:
@@ -164,6 +195,12 @@ class LeadDetailView(LeadView, TemplateView):
             .filter(type=ActionLog.Type.ASSIGNMENT)
             .first(),
             merge_log=self.open_merge_log(),
+            lead_sections=lead_page_sections(lead, self.member),
+            open_messages=lead_open_messages(lead),
+            approve_form=DraftApproveForm(zone=self.zone),
+        )
+        context.setdefault(
+            "message_form", MessageForm(zone=self.zone, initial={"channel": "EMAIL"})
         )
         return context
 

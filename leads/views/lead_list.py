@@ -1,7 +1,6 @@
 """The lead list: filters, search, sort, keyset pages, bulk actions, CSV export and
 saved views."""
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -18,9 +17,9 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.generic import TemplateView, View
 
+from leads.csv_export import csv_streaming_response
 from leads.filters import LeadFilter
 from leads.forms import (
     MANAGER_BULK_ACTIONS,
@@ -238,56 +237,34 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting like a formula is run by spreadsheet programs: defuse it.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _csv_rows(leads: Any) -> Iterator[list[str]]:
+def _csv_rows(leads: Any) -> Iterator[list[Any]]:
     yield CSV_COLUMNS
     for lead in leads.prefetch_related("tags").iterator(chunk_size=2000):
         yield [
-            _cell(v)
-            for v in (
-                lead.pk,
-                lead.uuid,
-                lead.first_name,
-                lead.last_name,
-                lead.email,
-                lead.phone_e164,
-                lead.company,
-                lead.stage.name if lead.stage else "",
-                lead.status,
-                lead.assignee.name if lead.assignee else "",
-                lead.assignee.email if lead.assignee else "",
-                lead.team.name if lead.team else "",
-                lead.lead_source.name if lead.lead_source else "",
-                lead.source,
-                ", ".join(sorted(t.name for t in lead.tags.all())),
-                lead.opted_out_at.isoformat() if lead.opted_out_at else "",
-                lead.archived_at.isoformat() if lead.archived_at else "",
-                lead.created_at.isoformat(),
-                lead.updated_at.isoformat(),
-            )
+            lead.pk,
+            lead.uuid,
+            lead.first_name,
+            lead.last_name,
+            lead.email,
+            lead.phone_e164,
+            lead.company,
+            lead.stage.name if lead.stage else "",
+            lead.status,
+            lead.assignee.name if lead.assignee else "",
+            lead.assignee.email if lead.assignee else "",
+            lead.team.name if lead.team else "",
+            lead.lead_source.name if lead.lead_source else "",
+            lead.source,
+            ", ".join(sorted(t.name for t in lead.tags.all())),
+            lead.opted_out_at.isoformat() if lead.opted_out_at else "",
+            lead.archived_at.isoformat() if lead.archived_at else "",
+            lead.created_at.isoformat(),
+            lead.updated_at.isoformat(),
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_response(leads: Any) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(leads)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
-    return response
+    return csv_streaming_response(_csv_rows(leads), name="leads")
 
 
 class SavedViewCreateView(StaffMixin, View):

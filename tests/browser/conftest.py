@@ -83,7 +83,9 @@ def shot():
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> None:
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        # caret="initial": hiding the caret leaves style="" on every input, which htmx
+        # then copies while settling a swap, and our CSP rightly blocks.
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, caret="initial")
 
     return take
 

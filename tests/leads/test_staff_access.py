@@ -5,12 +5,22 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from leads.views.base import StaffMixin
 
+# The signed document link is its own credential (no sign-in); every other page is staff.
+PUBLIC_URL_NAMES = {"document-download"}
+
 
 def _staff_patterns():
     resolver = get_resolver()
     for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver) and getattr(entry, "namespace", None) == "leads":
-            yield from (p for p in entry.url_patterns if isinstance(p, URLPattern))
+        if isinstance(entry, URLResolver) and getattr(entry, "namespace", None) in (
+            "leads",
+            "checklists",
+        ):
+            yield from (
+                p
+                for p in entry.url_patterns
+                if isinstance(p, URLPattern) and p.name not in PUBLIC_URL_NAMES
+            )
 
 
 def test_every_staff_page_is_built_on_the_staff_mixin():
@@ -60,6 +70,11 @@ MATRIX = [
     ("/leads/{lead}/merge/{other}/", "get", {"stranger": 404}),
     ("/leads/bulk/", "post", {"agent": 200, "viewer": 200, "stranger": 302}),
     ("/pipeline/", "post", {"agent": 302, "viewer": 403, "stranger": 404}),
+    ("/leads/{lead}/status/", "post", {"agent": 302, "viewer": 403, "stranger": 404}),
+    ("/leads/{mine}/status/", "post", {"agent": 404}),
+    ("/leads/{lead}/documents/", "post", {"agent": 302, "viewer": 403, "stranger": 404}),
+    ("/leads/{lead}/messages/", "post", {"agent": 200, "viewer": 403, "stranger": 404}),
+    ("/leads/{mine}/messages/", "post", {"agent": 404, "manager": 200}),
 ]
 
 

@@ -1,0 +1,1 @@
+"""The workspace settings pages (owners and admins): routing, API keys, webhooks, audit."""
