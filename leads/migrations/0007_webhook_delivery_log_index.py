@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("leads", "0005_lead_search_trigram"),
+        ("leads", "0006_drop_redundant_indexes"),
     ]
 
     operations = [
