@@ -121,6 +121,18 @@ def test_unknown_revoked_and_expired_keys_get_401(client, family, ws_a, alice):
         assert_envelope(family, response, 401, "unauthenticated")
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_an_empty_x_api_key_is_refused_even_beside_a_valid_bearer(client, family, ws_a, key_a):
+    """A credential header that is sent is the credential: an empty one is not skipped in
+    favour of another (Schemathesis' ignored_auth check found the fallback)."""
+    response = call(client, family, "get", "probe", key=key_a, workspace=ws_a, **{"x-api-key": ""})
+    if family == "omni":  # omni's helper sends the key as x-api-key: send it as Bearer too
+        response = client.get(
+            "/api/v1/probe", headers={"x-api-key": "", "Authorization": f"Bearer {key_a}"}
+        )
+    assert_envelope(family, response, 401, "unauthenticated")
+
+
 def test_keys_in_the_query_string_are_ignored(client, ws_a, key_a):
     assert client.get(f"/api/v1/probe?api_key={key_a}").status_code == 401
     assert client.get(f"/api/v1/probe?token={key_a}").status_code == 401
