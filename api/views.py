@@ -132,6 +132,7 @@ class FamilyAPIView(APIView):
             DjangoValidationError,
             ValueError,
             TypeError,
+            OverflowError,  # an id past 64 bits (SQLite raises it, PostgreSQL see below)
         ):
             raise ApiError(404, "not_found", message) from None
 
