@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PG_EXTRA ?= 1
 
-.PHONY: run install install-dev test lint format migrate pytest chromium
+.PHONY: run install install-dev test lint format migrate pytest chromium fuzz load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,3 +78,11 @@ test: lint
 	else \
 		echo "!! WARNING: no PostgreSQL at $(TEST_POSTGRES_URL): the concurrency tests were SKIPPED."; \
 	fi
+
+# Reliability battery, the long runs (docs/reliability.md). Not part of `make test`.
+# Thousands of Schemathesis cases against our own OpenAPI document, every phase, a fresh
+# seed each time (the report prints it).
+FUZZ_EXAMPLES ?= 60
+fuzz: install-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED= FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+		$(BIN)/pytest tests/reliability/test_fuzz.py -p no:logging -q
