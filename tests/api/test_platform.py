@@ -272,6 +272,27 @@ def test_malformed_json_wrong_type_and_huge_bodies_are_clear_4xx(client, family,
 
 
 @pytest.mark.parametrize("family", FAMILIES)
+def test_a_nul_character_anywhere_in_the_json_is_a_400_not_a_database_error(
+    client, family, ws_a, key_a
+):
+    """PostgreSQL cannot store U+0000 in text or jsonb (fuzzing found the 500)."""
+    for body in ('{"first_name": "A\\u0000B"}', '{"first_name": "A", "x": {"k\\u0000": 1}}'):
+        response = call(client, family, "post", "probe", key=key_a, workspace=ws_a, body=body)
+        assert_envelope(family, response, 400, "malformed_request")
+    escaped = call(
+        client,
+        family,
+        "post",
+        "probe",
+        key=key_a,
+        workspace=ws_a,
+        body='{"first_name": "A\\\\u0000"}',
+    )
+    assert escaped.status_code == 201  # a backslash followed by "u0000" is just text
+    assert Lead.objects.get().first_name == "A\\u0000"
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_unknown_paths_and_methods_answer_in_the_family_envelope(client, family, ws_a, key_a):
     missing = call(client, family, "get", "no-such-thing", key=key_a, workspace=ws_a)
     assert_envelope(family, missing, 404, "not_found")
