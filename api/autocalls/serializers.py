@@ -44,6 +44,18 @@ class LaravelDateTimeField(serializers.DateTimeField):
 
 
 @extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "pattern": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$",
+        "example": "2025-06-02 12:08:17",
+    }
+)
+class NullableLaravelDateTimeField(LaravelDateTimeField):
+    """The same, or null (e.g. no next attempt is scheduled)."""
+
+
+@extend_schema_field(
     {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:00"}
 )
 class WallClockTimeField(serializers.TimeField):
@@ -229,7 +241,9 @@ class QueueLeadOutput(AutocallsLeadOutput):
     parent_id = serializers.IntegerField(allow_null=True)
     attempts = serializers.IntegerField()
     last_outcome = serializers.CharField(allow_blank=True)
-    next_attempt_at = lead_time()
+    next_attempt_at = NullableLaravelDateTimeField(
+        format=LEAD_TIME_FORMAT, default_timezone=datetime.UTC, read_only=True, allow_null=True
+    )
     timezone = serializers.CharField(
         source="effective_timezone", help_text="The clock the calling window is read on."
     )
