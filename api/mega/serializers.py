@@ -391,7 +391,11 @@ class WebhookOutput(serializers.Serializer):
 class WebhookResponse(serializers.Serializer):
     webhook = WebhookOutput()
     secret = serializers.CharField(
-        required=False, help_text="mega_whsec_…; only at creation and on rotate_secret."
+        required=False,
+        allow_null=True,
+        help_text="mega_whsec_…; only at creation and on rotate_secret. A registration "
+        "replayed under its Idempotency-Key answers null here: the secret is shown once and "
+        "never stored with the replay (rotate it if the first answer was lost).",
     )
 
 
