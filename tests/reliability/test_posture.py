@@ -37,9 +37,17 @@ PRODUCTION_ENV = {
 }
 
 
-def _check_deploy(**env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+def _production_environ(**env: str) -> dict[str, str]:
+    """This process's environment, less what tests set for themselves (the browser
+    tests' DJANGO_ALLOW_ASYNC_UNSAFE, the test database), plus production settings."""
+    skip = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environ = {k: v for k, v in os.environ.items() if k not in skip}
     environ.update(SECRET_KEY=secrets.token_urlsafe(50), **env)
+    return environ
+
+
+def _check_deploy(**env: str) -> subprocess.CompletedProcess:
+    environ = _production_environ(**env)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -105,8 +113,7 @@ def test_passwords_are_stored_with_a_strong_hasher_and_validated():
         "from django.contrib.auth.password_validation import get_default_password_validators;"
         "print(make_password('x').split('$')[0], len(get_default_password_validators()))"
     )
-    environ = {**os.environ, **PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(50)}
-    environ.pop("DATABASE_URL", None)
+    environ = _production_environ(**PRODUCTION_ENV)
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True
     )
