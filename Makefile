@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PG_EXTRA ?= 1
 
-.PHONY: run install install-dev test lint format migrate pytest chromium
+.PHONY: run install install-dev test lint format migrate pytest chromium fuzz load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,3 +78,20 @@ test: lint
 	else \
 		echo "!! WARNING: no PostgreSQL at $(TEST_POSTGRES_URL): the concurrency tests were SKIPPED."; \
 	fi
+
+# Reliability battery, the long runs (docs/reliability.md). Not part of `make test`.
+# Thousands of Schemathesis cases against our own OpenAPI document, every phase, a fresh
+# seed each time (the report prints it).
+FUZZ_EXAMPLES ?= 60
+fuzz: install-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED= FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+		$(BIN)/pytest tests/reliability/test_fuzz.py -p no:logging -q
+
+# Steady-rate creates on every family for a few minutes against gunicorn + PostgreSQL on
+# 127.0.0.1, then every 2xx answer reconciled with leads, timeline and outbox rows.
+LOAD_SECONDS ?= 180
+LOAD_RATE ?= 10
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lb_rel_load
+load: install-dev
+	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS) --rate $(LOAD_RATE) \
+		--database-url $(LOAD_DATABASE_URL)

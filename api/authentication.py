@@ -152,7 +152,9 @@ def credential_for_session(session: ApiSession) -> Credential:
 def _presented_token(request: Request) -> tuple[str | None, bool]:
     """The raw credential and whether it came as Bearer."""
     header_key = request.headers.get("x-api-key")
-    if header_key:
+    if header_key is not None:
+        # Present is presented: an empty x-api-key is an invalid key, never a reason to
+        # fall back to another header.
         return header_key.strip(), False
     auth = request.headers.get("Authorization", "")
     scheme, _, value = auth.partition(" ")
@@ -190,6 +192,11 @@ class CredentialAuthentication(authentication.BaseAuthentication):
 class CredentialAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "api.authentication.CredentialAuthentication"
     name = ["ApiKeyHeader", "BearerAuth"]
+
+    def get_security_requirement(self, auto_schema: object) -> list[dict[str, list]]:
+        # Either header authenticates; the default would list both in one requirement,
+        # which OpenAPI reads as "send both".
+        return [{"ApiKeyHeader": []}, {"BearerAuth": []}]
 
     def get_security_definition(self, auto_schema: object) -> list[dict[str, str]]:
         return [

@@ -89,10 +89,14 @@ def _replay(record: IdempotencyRecord, print_: str) -> HttpResponse:
     return response
 
 
-def _body(response: HttpResponse) -> tuple[str, str]:
-    """The bytes the client receives (DRF renders Response.data with JSONRenderer)."""
+def _body(
+    response: HttpResponse, replay_body: Callable[[Any], Any] | None = None
+) -> tuple[str, str]:
+    """The bytes a replay sends (DRF renders Response.data with JSONRenderer), less what
+    the view keeps out of the store (replay_body)."""
     if isinstance(response, Response):
-        return JSONRenderer().render(response.data).decode(), "application/json"
+        data = replay_body(response.data) if replay_body else response.data
+        return JSONRenderer().render(data).decode(), "application/json"
     return response.content.decode(), response.get("Content-Type", "application/json")
 
 
@@ -101,6 +105,7 @@ def run_write(
     handler: Callable[..., HttpResponse],
     *args: Any,
     idempotent: bool,
+    replay_body: Callable[[Any], Any] | None = None,
     **kwargs: Any,
 ) -> HttpResponse:
     """Run a write handler in one transaction, under the request's Idempotency-Key when
@@ -144,7 +149,7 @@ def run_write(
         if not 200 <= response.status_code < 300:
             transaction.set_rollback(True)
             return response
-        body, content_type = _body(response)
+        body, content_type = _body(response, replay_body)
         IdempotencyRecord.objects.filter(pk=record_id).update(
             status_code=response.status_code, content_type=content_type, body=body
         )

@@ -77,6 +77,7 @@ class FamilyAPIView(APIView):
                 lambda req, *a, **kw: handler(self, req, *a, **kw),
                 *args,
                 idempotent=idempotent,
+                replay_body=self.replay_body,
                 **kwargs,
             )
 
@@ -90,6 +91,11 @@ class FamilyAPIView(APIView):
     def skip_idempotency(self, request: Request) -> bool:
         """True for POSTs whose result must not be stored (e.g. MEGA dry runs)."""
         return False
+
+    def replay_body(self, data: Any) -> Any:
+        """What is stored for an idempotent replay of this response's data: override to
+        leave out a secret that is shown once (it must not rest in the idempotency store)."""
+        return data
 
     # --- what a family view uses -----------------------------------------------------
     @property
@@ -132,6 +138,7 @@ class FamilyAPIView(APIView):
             DjangoValidationError,
             ValueError,
             TypeError,
+            OverflowError,  # an id past 64 bits (SQLite raises it, PostgreSQL see below)
         ):
             raise ApiError(404, "not_found", message) from None
 

@@ -149,6 +149,9 @@ if TASKS_BACKEND == "rq" and not REDIS_URL:
     raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
 TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
+# No RQ dashboard in the admin: it shows every workspace's jobs and opens token-only stats
+# URLs. Operators watch the queue with `rq info` instead.
+RQ_SHOW_ADMIN_LINK = False
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "leads.User"

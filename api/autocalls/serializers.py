@@ -9,6 +9,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.errors import ApiError, flatten_errors
@@ -23,12 +24,47 @@ CAMPAIGN_STATUS_CHOICES = Campaign.Status.values
 OUTCOME_CHOICES = CallAttempt.Outcome.values
 STATUS_ACTIONS = ["start", "stop"]
 LEAD_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Ids are 64-bit in the database: a larger number is a 422, not an overflow deep down.
+ID_MAX = 2**63 - 1
+PAGE_MAX = 1_000_000
 # Laravel keeps whole seconds, so its microseconds always read .000000.
 CAMPAIGN_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.000000Z"
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$",
+        "example": "2025-06-02 12:08:17",
+    }
+)
+class LaravelDateTimeField(serializers.DateTimeField):
+    """`YYYY-MM-DD HH:MM:SS` in UTC: not an RFC 3339 date-time, so the OpenAPI document
+    describes it by its pattern."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "pattern": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$",
+        "example": "2025-06-02 12:08:17",
+    }
+)
+class NullableLaravelDateTimeField(LaravelDateTimeField):
+    """The same, or null (e.g. no next attempt is scheduled)."""
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:00"}
+)
+class WallClockTimeField(serializers.TimeField):
+    """A time of day without an offset (`HH:MM` or `HH:MM:SS`, in the campaign's time
+    zone): OpenAPI's `time` format would demand an offset."""
+
+
 def lead_time() -> serializers.DateTimeField:
-    return serializers.DateTimeField(
+    return LaravelDateTimeField(
         format=LEAD_TIME_FORMAT, default_timezone=datetime.UTC, read_only=True
     )
 
@@ -105,23 +141,23 @@ class DuplicateFlagMixin(serializers.Serializer):
 
 class LeadCreateInput(DuplicateFlagMixin):
     phone_number = PhoneNumberField(help_text="The number, in E.164 (e.g. +14155550123).")
-    campaign_id = serializers.IntegerField(min_value=1)
+    campaign_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     variables = VariablesField()
     secondary_contacts = SecondaryContactInput(many=True, required=False, max_length=10)
 
 
 class LeadUpdateInput(DuplicateFlagMixin):
-    campaign_id = serializers.IntegerField(min_value=1, required=False)
+    campaign_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
     phone_number = PhoneNumberField(required=False)
     status = serializers.ChoiceField(choices=SETTABLE_STATUS_CHOICES, required=False)
     variables = VariablesField(help_text="Merged into the existing variables.")
 
 
 class AutocallsLeadListQuery(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, required=False, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=PAGE_MAX, required=False, default=1)
     per_page = serializers.IntegerField(min_value=1, max_value=100, required=False, default=15)
     status = serializers.ChoiceField(choices=LEAD_STATUS_CHOICES, required=False)
-    campaign_id = serializers.IntegerField(min_value=1, required=False)
+    campaign_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
     phone_number = serializers.CharField(required=False, max_length=32)
     date_from = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
     date_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
@@ -205,7 +241,9 @@ class QueueLeadOutput(AutocallsLeadOutput):
     parent_id = serializers.IntegerField(allow_null=True)
     attempts = serializers.IntegerField()
     last_outcome = serializers.CharField(allow_blank=True)
-    next_attempt_at = lead_time()
+    next_attempt_at = NullableLaravelDateTimeField(
+        format=LEAD_TIME_FORMAT, default_timezone=datetime.UTC, read_only=True, allow_null=True
+    )
     timezone = serializers.CharField(
         source="effective_timezone", help_text="The clock the calling window is read on."
     )
@@ -262,10 +300,10 @@ class CampaignCreateInput(serializers.Serializer):
     max_calls_in_parallel = serializers.IntegerField(
         min_value=1, max_value=10, required=False, default=3
     )
-    allowed_hours_start_time = serializers.TimeField(
+    allowed_hours_start_time = WallClockTimeField(
         required=False, default=datetime.time(0, 0), input_formats=["%H:%M", "%H:%M:%S"]
     )
-    allowed_hours_end_time = serializers.TimeField(
+    allowed_hours_end_time = WallClockTimeField(
         required=False, default=datetime.time(23, 59), input_formats=["%H:%M", "%H:%M:%S"]
     )
     allowed_days = serializers.ListField(
@@ -331,10 +369,8 @@ class CampaignOutput(serializers.Serializer):
     timezone = serializers.CharField()
     max_calls_in_parallel = serializers.IntegerField()
     mark_complete_when_no_leads = serializers.BooleanField()
-    allowed_hours_start_time = serializers.TimeField(
-        source="allowed_hours_start", format="%H:%M:%S"
-    )
-    allowed_hours_end_time = serializers.TimeField(source="allowed_hours_end", format="%H:%M:%S")
+    allowed_hours_start_time = WallClockTimeField(source="allowed_hours_start", format="%H:%M:%S")
+    allowed_hours_end_time = WallClockTimeField(source="allowed_hours_end", format="%H:%M:%S")
     allowed_days = serializers.ListField(child=serializers.CharField())
     max_retries = serializers.IntegerField()
     retry_interval = serializers.IntegerField(source="retry_interval_minutes")
@@ -352,7 +388,7 @@ class CampaignCreateResponse(serializers.Serializer):
 
 
 class CampaignStatusInput(serializers.Serializer):
-    campaign_id = serializers.IntegerField(min_value=1)
+    campaign_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     action = serializers.ChoiceField(choices=STATUS_ACTIONS)
 
 

@@ -166,12 +166,24 @@ class BulkInput(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class BulkRowSchema(BulkRowInput):
-    """Documentation only: the shape of one row of `leads`."""
+@extend_schema_field(
+    {
+        "description": "One lead: the fields of POST /leads (contact_name, contact_phone, "
+        "contact_email, source_platform, source_type, lead_line, stage_slug, owner_id, "
+        "custom_fields) plus an optional row_ref echoed in its result. Any JSON value is "
+        "accepted here: a row that is not a valid lead is reported as failed in `results` "
+        "and never fails the request."
+    }
+)
+class BulkRowField(serializers.JSONField):
+    """One row of a bulk request. Rows are validated one by one (BulkRowInput), so the
+    request schema must not refuse what the endpoint answers 200 to."""
 
 
 class BulkInputSchema(serializers.Serializer):
-    leads = BulkRowSchema(many=True, help_text="1-500 rows.")
+    leads = serializers.ListField(
+        child=BulkRowField(), min_length=1, max_length=500, help_text="1-500 rows."
+    )
     on_duplicate = serializers.ChoiceField(choices=["update", "skip"], default="update")
     dry_run = serializers.BooleanField(default=False)
 
@@ -379,7 +391,11 @@ class WebhookOutput(serializers.Serializer):
 class WebhookResponse(serializers.Serializer):
     webhook = WebhookOutput()
     secret = serializers.CharField(
-        required=False, help_text="mega_whsec_…; only at creation and on rotate_secret."
+        required=False,
+        allow_null=True,
+        help_text="mega_whsec_…; only at creation and on rotate_secret. A registration "
+        "replayed under its Idempotency-Key answers null here: the secret is shown once and "
+        "never stored with the replay (rotate it if the first answer was lost).",
     )
 
 

@@ -300,6 +300,13 @@ class WebhookScopedView(MegaView):
 class WebhooksView(WebhookScopedView):
     required_scopes = {"GET": "webhooks:manage", "POST": "webhooks:manage"}
 
+    def replay_body(self, data: Any) -> Any:
+        """The signing secret is shown once: it is not kept with the stored response, so a
+        replay answers null for it."""
+        if isinstance(data, Mapping) and data.get("secret"):
+            return {**data, "secret": None}
+        return data
+
     @extend_schema(
         tags=[TAG],
         summary="List webhooks",

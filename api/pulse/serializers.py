@@ -8,7 +8,6 @@ account id as a string, people as emails, ISO-8601 UTC timestamps, null for unse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -55,6 +54,10 @@ def _member_email(member: Membership | None) -> str | None:
 
 
 # --- auth -------------------------------------------------------------------------------
+
+
+# A member's email, or null when nobody (or a deleted user) is recorded.
+NULLABLE_EMAIL = serializers.EmailField(allow_null=True)
 
 
 class PulseLoginInput(serializers.Serializer):
@@ -134,11 +137,11 @@ class PulseTeam(serializers.Serializer):
     def get_accountId(self, team: Team) -> str:
         return self.context["workspace"].account_id
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_createdBy(self, team: Team) -> str | None:
         return _email(team.created_by)
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_updatedBy(self, team: Team) -> str | None:
         return _email(team.updated_by)
 
@@ -195,11 +198,11 @@ class PulseLeadSource(serializers.Serializer):
     def get_accountId(self, source: LeadSource) -> str:
         return self.context["workspace"].account_id
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_createdBy(self, source: LeadSource) -> str | None:
         return _email(source.created_by)
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_updatedBy(self, source: LeadSource) -> str | None:
         return _email(source.updated_by)
 
@@ -260,11 +263,11 @@ class PulseRotation(serializers.Serializer):
         length = len(rotation_cycle(list(rotation.members.all())))
         return rotation.position % length if length else 0
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_createdBy(self, rotation: Rotation) -> str | None:
         return _email(rotation.created_by)
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_updatedBy(self, rotation: Rotation) -> str | None:
         return _email(rotation.updated_by)
 
@@ -435,11 +438,11 @@ class PulseLead(serializers.Serializer):
     def get_accountId(self, lead: Lead) -> str:
         return self.context["workspace"].account_id
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_assignedTo(self, lead: Lead) -> str | None:
         return _member_email(lead.assignee)
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_createdBy(self, lead: Lead) -> str | None:
         return _email(lead.created_by)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -188,21 +189,31 @@ def tags_resolve(workspace: Workspace, names: Iterable[str]) -> list[Tag]:
         wanted.setdefault(name.lower(), name)
     if not wanted:
         return []
-    existing = {
-        t.lower_name: t
-        for t in Tag.objects.filter(workspace=workspace)
-        .annotate(lower_name=Lower("name"))
-        .filter(lower_name__in=list(wanted))
-    }
+
+    def fetch() -> dict[str, Tag]:
+        # Python's lower() and the database's LOWER() disagree beyond ASCII (SQLite folds
+        # ASCII only): match either way, and key by Python's.
+        found: dict[str, Tag] = {}
+        for tag in (
+            Tag.objects.filter(workspace=workspace)
+            .annotate(lower_name=Lower("name"))
+            .filter(Q(lower_name__in=list(wanted)) | Q(name__in=list(wanted.values())))
+        ):
+            found.setdefault(tag.name.lower(), tag)
+        return found
+
+    existing = fetch()
     missing = [Tag(workspace=workspace, name=wanted[k]) for k in wanted if k not in existing]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {
-            t.lower_name: t
-            for t in Tag.objects.filter(workspace=workspace)
+        existing = fetch()
+    for key in [k for k in wanted if k not in existing]:
+        # Refused by the unique index: a tag the database already folds to the same name.
+        existing[key] = (
+            Tag.objects.filter(workspace=workspace)
             .annotate(lower_name=Lower("name"))
-            .filter(lower_name__in=list(wanted))
-        }
+            .get(lower_name=Lower(Value(wanted[key])))
+        )
     return [existing[k] for k in wanted]
 
 

@@ -121,6 +121,18 @@ def test_unknown_revoked_and_expired_keys_get_401(client, family, ws_a, alice):
         assert_envelope(family, response, 401, "unauthenticated")
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_an_empty_x_api_key_is_refused_even_beside_a_valid_bearer(client, family, ws_a, key_a):
+    """A credential header that is sent is the credential: an empty one is not skipped in
+    favour of another (Schemathesis' ignored_auth check found the fallback)."""
+    response = call(client, family, "get", "probe", key=key_a, workspace=ws_a, **{"x-api-key": ""})
+    if family == "omni":  # omni's helper sends the key as x-api-key: send it as Bearer too
+        response = client.get(
+            "/api/v1/probe", headers={"x-api-key": "", "Authorization": f"Bearer {key_a}"}
+        )
+    assert_envelope(family, response, 401, "unauthenticated")
+
+
 def test_keys_in_the_query_string_are_ignored(client, ws_a, key_a):
     assert client.get(f"/api/v1/probe?api_key={key_a}").status_code == 401
     assert client.get(f"/api/v1/probe?token={key_a}").status_code == 401
@@ -257,6 +269,27 @@ def test_malformed_json_wrong_type_and_huge_bodies_are_clear_4xx(client, family,
         )
     assert_envelope(family, huge, 413, "payload_too_large")
     assert Lead.objects.count() == 0
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_nul_character_anywhere_in_the_json_is_a_400_not_a_database_error(
+    client, family, ws_a, key_a
+):
+    """PostgreSQL cannot store U+0000 in text or jsonb (fuzzing found the 500)."""
+    for body in ('{"first_name": "A\\u0000B"}', '{"first_name": "A", "x": {"k\\u0000": 1}}'):
+        response = call(client, family, "post", "probe", key=key_a, workspace=ws_a, body=body)
+        assert_envelope(family, response, 400, "malformed_request")
+    escaped = call(
+        client,
+        family,
+        "post",
+        "probe",
+        key=key_a,
+        workspace=ws_a,
+        body='{"first_name": "A\\\\u0000"}',
+    )
+    assert escaped.status_code == 201  # a backslash followed by "u0000" is just text
+    assert Lead.objects.get().first_name == "A\\u0000"
 
 
 @pytest.mark.parametrize("family", FAMILIES)

@@ -93,6 +93,19 @@ def test_foreign_keys_from_another_workspace_are_refused(ws_a, ws_b, actor_a, da
     assert Lead.objects.count() == 0
 
 
+def test_tags_beyond_ascii_match_case_insensitively_on_every_database(ws_a, actor_a):
+    """Python's lower() folds Í to í where SQLite's LOWER() does not: this was a 500
+    (KeyError) found by fuzzing the OmniAI create."""
+    lead = lead_create(
+        workspace=ws_a, actor=actor_a, data={"first_name": "T", "tags": ["Ílha", "ílha", "Öl"]}
+    ).lead
+    assert sorted(lead.tags.values_list("name", flat=True)) == ["Ílha", "Öl"]
+    again = lead_create(
+        workspace=ws_a, actor=actor_a, data={"first_name": "U", "tags": ["Ílha", "Öl", "ÖL"]}
+    ).lead
+    assert set(again.tags.all()) == set(lead.tags.all())
+
+
 def test_tags_match_case_insensitively_and_an_empty_list_clears_them(ws_a, actor_a):
     lead = lead_create(
         workspace=ws_a, actor=actor_a, data={"first_name": "T", "tags": ["VIP", "vip", "Hot"]}

@@ -1,0 +1,382 @@
+"""The tenancy matrix (AUTH-4, AUTH-5, AUTH-6, AUTH-8): every API route and every staff page
+x every kind of caller x objects of two workspaces.
+
+Each call runs in a savepoint that is rolled back, so every caller meets the same world.
+For every call: the status is the declared one; a 2xx body never carries anything of the
+other workspace (lists included: every object of B is named "bravo…", of A "acme…"); the
+other workspace's rows are byte-for-byte unchanged; and a refused call changed nothing.
+Routes come from the URL resolver (tests/reliability/routes.py): a new pattern without a
+declared expectation fails loudly."""
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from campaigns.models import Campaign, CampaignLead
+from checklists.models import ChecklistItem, Document
+from leads.models import (
+    ActionLog,
+    ApiKey,
+    Lead,
+    LeadSource,
+    Membership,
+    Rotation,
+    RotationMember,
+    SavedView,
+    Stage,
+    Team,
+    WebhookDelivery,
+    WebhookEndpoint,
+    Workspace,
+)
+from tests.reliability.routes import (
+    API_ROUTES,
+    PLACEHOLDER,
+    STAFF_ROUTES,
+    ApiRoute,
+    StaffRoute,
+    rule_for,
+    url_patterns,
+)
+from tests.reliability.world import Tenant
+
+ALL = frozenset(ApiKey.Scope.values)
+# What each kind of caller (of workspace A unless said otherwise) may do with the API.
+API_CALLERS: dict[str, frozenset[str] | None] = {
+    "own key": ALL,
+    "other workspace's key": ALL,
+    "no credential": None,
+    "revoked key": None,
+    "key without the scope": frozenset({"leads:read"}),
+    "viewer": frozenset({"leads:read", "campaigns:read"}),
+    "agent": frozenset({"leads:read", "leads:write", "campaigns:read", "campaigns:write"}),
+}
+STAFF_CALLERS = [
+    "own key",
+    "other workspace's key",
+    "no credential",
+    "revoked key",
+    "key without the scope",
+    "viewer",
+    "agent",
+    "other workspace's owner",
+]
+ROLE_RANK = {"viewer": 0, "agent": 1, "manager": 2, "admin": 3, "owner": 4}
+MARKER = {"A": "acme", "B": "bravo"}
+
+
+def snapshot(workspace: Workspace) -> str:
+    """Every row of the workspace that a call could change (keys' last use aside)."""
+    models = [
+        Lead,
+        Team,
+        LeadSource,
+        Rotation,
+        RotationMember,
+        Stage,
+        Campaign,
+        CampaignLead,
+        WebhookEndpoint,
+        WebhookDelivery,
+        SavedView,
+        ChecklistItem,
+        Document,
+        Membership,
+        ActionLog,
+    ]
+    rows: dict[str, Any] = {}
+    for model in models:
+        rows[model.__name__] = list(
+            model.objects.filter(workspace=workspace).order_by("pk").values()
+        )
+    rows["ApiKey"] = list(
+        ApiKey.objects.filter(workspace=workspace)
+        .order_by("pk")
+        .values("pk", "scopes", "revoked_at")
+    )
+    rows["Team.members"] = list(
+        Team.members.through.objects.filter(team__workspace=workspace)
+        .order_by("pk")
+        .values_list("team_id", "membership_id")
+    )
+    rows["Lead.tags"] = list(
+        Lead.tags.through.objects.filter(lead__workspace=workspace)
+        .order_by("pk")
+        .values_list("lead_id", "tag_id")
+    )
+    return json.dumps(rows, default=str, sort_keys=True)
+
+
+def fill(value: Any, ids: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+            return ids[value[1:-1]]
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    return value
+
+
+def isolated(call: Any, a: Tenant, b: Tenant) -> tuple[Any, bool, bool]:
+    """Run a call in a savepoint that is rolled back; report whether A and B changed."""
+    with transaction.atomic():
+        before = snapshot(a.workspace), snapshot(b.workspace)
+        response = call()
+        after = snapshot(a.workspace), snapshot(b.workspace)
+        transaction.set_rollback(True)
+    return response, before[0] != after[0], before[1] != after[1]
+
+
+# --- every pattern is declared ------------------------------------------------------------
+
+
+def test_every_url_pattern_declares_what_it_answers():
+    patterns = url_patterns()
+    assert len(patterns) > 50
+    undeclared = [f"{p.key or '(unnamed)'} → /{p.route}" for p in patterns if rule_for(p) is None]
+    assert undeclared == [], (
+        "URL patterns without a declared expectation (add them to API_ROUTES, STAFF_ROUTES "
+        "or PREFIX_RULES in tests/reliability/routes.py):\n  " + "\n  ".join(undeclared)
+    )
+
+
+def test_every_declared_route_still_exists():
+    keys = {p.key for p in url_patterns()}
+    stale = sorted({r.name for r in [*API_ROUTES, *STAFF_ROUTES]} - keys)
+    assert stale == []
+
+
+def test_every_api_method_is_declared():
+    """Each method an API view implements is a row of the matrix (a new PATCH on an old
+    URL must not slip through)."""
+    declared = {(r.name, r.method.upper()) for r in API_ROUTES}
+    missing = []
+    for pattern in url_patterns():
+        if rule_for(pattern) != "api":
+            continue
+        view = pattern.view_class
+        for method in ("get", "post", "put", "patch", "delete"):
+            if hasattr(view, method) and (pattern.key, method.upper()) not in declared:
+                missing.append(f"{method.upper()} {pattern.key}")
+    assert missing == []
+
+
+# --- the API --------------------------------------------------------------------------
+
+
+def api_headers(route: ApiRoute, caller: str, a: Tenant, b: Tenant) -> dict[str, str]:
+    owner = b if caller == "other workspace's key" else a
+    secret = {
+        "own key": a.key,
+        "other workspace's key": b.key,
+        "no credential": None,
+        "revoked key": a.keys["revoked key"],
+        "key without the scope": a.keys["key without the scope"],
+        "viewer": a.keys["viewer session"],
+        "agent": a.keys["agent session"],
+    }[caller]
+    headers = {}
+    if secret is not None:
+        headers["Authorization"] = f"Bearer {secret}"
+    if route.path.startswith("/api/agents/crm/"):
+        headers["x-customer-id"] = str(owner.workspace.uuid)
+    return headers
+
+
+def api_expected(route: ApiRoute, caller: str, foreign: bool) -> int:
+    scopes = API_CALLERS[caller]
+    if scopes is None:
+        return 401
+    if caller in ("viewer", "agent") and not route.sessions:
+        return 401  # session tokens are Pulse's alone
+    if route.scope is not None and route.scope not in scopes:
+        return 403
+    if foreign and route.names_objects:
+        return 404 if PLACEHOLDER.search(route.path) else route.foreign
+    return route.ok
+
+
+def api_call(client: Client, route: ApiRoute, ids: dict[str, Any], headers: dict[str, str]) -> Any:
+    path = fill(route.path, ids)
+    method = getattr(client, route.method)
+    if route.multipart:
+        upload = io.BytesIO(b"%PDF-1.4 matrix")
+        upload.name = "matrix.pdf"
+        return client.post(path, {**fill(route.body, ids), "files": upload}, headers=headers)
+    if route.body is None:
+        return method(path, headers=headers)
+    return method(
+        path,
+        data=json.dumps(fill(route.body, ids)),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=[r.id for r in API_ROUTES])
+def test_every_api_route_answers_every_caller_within_its_own_workspace_only(
+    client, tenant_a, tenant_b, no_outbound_http, route
+):
+    a, b = tenant_a, tenant_b
+    problems = []
+    for caller in API_CALLERS:
+        # A's callers meet A's objects and B's; B's key meets A's objects.
+        targets = ["A"] if caller == "other workspace's key" else ["A", "B"]
+        caller_ws = "B" if caller == "other workspace's key" else "A"
+        for target in targets:
+            ids = (a if target == "A" else b).ids
+            foreign = target != caller_ws
+            expected = api_expected(route, caller, foreign)
+            headers = api_headers(route, caller, a, b)
+            response, a_changed, b_changed = isolated(
+                lambda ids=ids, headers=headers: api_call(client, route, ids, headers), a, b
+            )
+            where = f"{caller} on {target}'s objects"
+            if response.status_code != expected:
+                problems.append(
+                    f"{where}: {response.status_code} != {expected} {response.content[:200]}"
+                )
+            other = "B" if caller_ws == "A" else "A"
+            if MARKER[other] in response.content.decode("utf-8", "replace").lower():
+                problems.append(f"{where}: the answer shows a row of workspace {other}")
+            if b_changed if other == "B" else a_changed:
+                problems.append(f"{where}: workspace {other} changed")
+            if response.status_code >= 400 and (a_changed or b_changed):
+                problems.append(f"{where}: refused ({response.status_code}) but wrote")
+    assert problems == []
+
+
+# --- the staff pages --------------------------------------------------------------------
+
+
+def staff_expected(route: StaffRoute, caller: str, foreign: bool) -> int:
+    role = {"viewer": "viewer", "agent": "agent", "other workspace's owner": "owner"}.get(caller)
+    if role is None:
+        return 302  # to the sign-in page: API credentials never open a staff page
+    if ROLE_RANK[role] < ROLE_RANK[route.role]:
+        return 403
+    if foreign and route.names_objects:
+        return route.foreign
+    if isinstance(route.ok, dict):
+        return route.ok.get(caller, route.ok.get(role, 404))
+    return route.ok
+
+
+def staff_client(caller: str, a: Tenant, b: Tenant) -> tuple[Client, str]:
+    """A client signed in (or carrying an API key) as the caller; and its workspace."""
+    client = Client()
+    members = {"viewer": a.viewer, "agent": a.agent, "other workspace's owner": b.owner}
+    if caller in members:
+        client.force_login(members[caller].user)
+        return client, "B" if caller == "other workspace's owner" else "A"
+    secret = {
+        "own key": a.key,
+        "other workspace's key": b.key,
+        "revoked key": a.keys["revoked key"],
+        "key without the scope": a.keys["key without the scope"],
+    }.get(caller)
+    if secret is not None:
+        client.defaults.update(HTTP_X_API_KEY=secret, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client, "B" if caller == "other workspace's key" else "A"
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=[r.id for r in STAFF_ROUTES])
+def test_every_staff_page_answers_every_caller_within_its_own_workspace_only(
+    tenant_a, tenant_b, no_outbound_http, route
+):
+    a, b = tenant_a, tenant_b
+    problems = []
+    for caller in STAFF_CALLERS:
+        client, caller_ws = staff_client(caller, a, b)
+        targets = ["A"] if caller_ws == "B" else ["A", "B"]
+        for target in targets:
+            ids = (a if target == "A" else b).ids | {"stage": (a if target == "A" else b).stage.pk}
+            foreign = target != caller_ws
+            expected = staff_expected(route, caller, foreign)
+            path = fill(route.path, ids)
+
+            def call(path=path, ids=ids, client=client):
+                if route.method == "get":
+                    return client.get(path)
+                return client.post(path, fill(route.body, ids))
+
+            response, a_changed, b_changed = isolated(call, a, b)
+            where = f"{caller} on {target}'s objects"
+            if response.status_code != expected:
+                problems.append(f"{route.id} {where}: {response.status_code} != {expected}")
+            elif (
+                expected == 302
+                and caller not in ("viewer", "agent", "other workspace's owner")
+                and not response["Location"].startswith("/accounts/login/")
+            ):
+                problems.append(f"{where}: sent to {response['Location']}, not to sign in")
+            other = "B" if caller_ws == "A" else "A"
+            body = b"" if response.streaming else response.content
+            if MARKER[other] in body.decode("utf-8", "replace").lower():
+                problems.append(f"{route.id} {where}: the page shows workspace {other}")
+            if b_changed if other == "B" else a_changed:
+                problems.append(f"{where}: workspace {other} changed")
+            if response.status_code >= 400 and (a_changed or b_changed):
+                problems.append(f"{where}: refused ({response.status_code}) but wrote")
+    assert problems == []
+
+
+def test_a_staff_export_lists_only_the_callers_workspace(client, tenant_a, tenant_b):
+    client.force_login(tenant_a.viewer.user)
+    response = client.get("/leads/export.csv")
+    text = b"".join(response.streaming_content).decode()
+    assert "acme-lead" in text and "bravo" not in text
+
+
+# --- rules for whole namespaces ---------------------------------------------------------
+
+
+def test_no_admin_page_opens_without_a_staff_session(client, tenant_a):
+    """AUTH-8: every admin URL, called anonymously, with an API key, or by a member who is
+    not staff, goes to the admin sign-in (never 200)."""
+    member = Client()
+    member.force_login(tenant_a.owner.user)  # an owner, but not is_staff
+    keyed = Client(HTTP_X_API_KEY=tenant_a.key, HTTP_AUTHORIZATION=f"Bearer {tenant_a.key}")
+    problems = []
+    for pattern in url_patterns():
+        if rule_for(pattern) != "admin" or pattern.key in ("admin:login", "admin:logout"):
+            continue  # the admin's own sign-in and sign-out are open by design
+        path = "/" + pattern.route
+        for arg in ("<path:object_id>", "<int:content_type_id>", "<path:object_id>"):
+            path = path.replace(arg, "1")
+        path = path.replace("<app_label>", "leads").replace("^", "").replace("$", "")
+        if "(?P<" in path or "<" in path:
+            path = "/admin/leads/lead/1/change/"
+        for name, who in (("anonymous", client), ("API key", keyed), ("non-staff owner", member)):
+            response = who.get(path)
+            if response.status_code not in (302, 404) or (
+                response.status_code == 302 and "/admin/login/" not in response["Location"]
+            ):
+                problems.append(f"{name} {path}: {response.status_code}")
+    assert problems == []
+
+
+def test_family_catch_alls_are_404_in_the_envelope_for_everyone(client, tenant_a):
+    for prefix, code_of in (
+        ("/api/v1/", lambda b: b["error"]["code"]),
+        ("/api/agents/crm/", lambda b: b["error"]["reason"]),
+        ("/api/user/", lambda b: b["code"]),
+        ("/api/", lambda b: b["code"]),
+    ):
+        for headers in ({}, {"x-api-key": tenant_a.key}):
+            response = client.get(prefix + "no/such/thing", headers=headers)
+            assert response.status_code == 404
+            assert code_of(response.json()) == "not_found"
+
+
+def test_the_schema_and_the_account_pages_show_no_workspace_data(client, tenant_a):
+    for path in ("/api/schema/", "/api/docs/", "/accounts/login/", "/accounts/password/reset/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "acme" not in response.content.decode().lower()
