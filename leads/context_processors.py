@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from leads.models import Membership
+from leads.services.imports import member_can_import
 from leads.views.base import role_at_least
 
 
@@ -20,4 +21,5 @@ def staff(request: HttpRequest) -> dict[str, Any]:
         "memberships": getattr(request, "_staff_memberships", [member]),
         "can_edit": role_at_least(member, Membership.Role.AGENT),
         "can_manage": role_at_least(member, Membership.Role.MANAGER),
+        "can_import": member_can_import(member),
     }
