@@ -7,6 +7,7 @@ openpyxl in read-only mode (XML parsed through defusedxml), formulas are never e
 — a cell holding "=SUM(A1:A9)" is imported as that text."""
 
 import codecs
+import contextlib
 import csv
 import datetime
 import io
@@ -113,7 +114,9 @@ def _csv_rows(stream: IO[bytes], encoding: str, delimiter: str) -> Iterator[list
     except csv.Error as err:
         raise _refuse(f"This CSV file cannot be read: {err}.") from None
     finally:
-        text.detach()
+        # Hand the file back to its owner, who closes it (it may already have).
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 # --- XLSX -----------------------------------------------------------------------------

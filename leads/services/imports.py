@@ -10,6 +10,7 @@ batch ended and another picks it up there (imports_resume_stale). A revert delet
 leads the import created and puts back the fields it changed, except where someone has
 changed them since."""
 
+import contextlib
 import csv
 import io
 import itertools
@@ -164,13 +165,12 @@ def import_sample(job: ImportJob, *, limit: int = 3) -> list[list[str]]:
     """The first rows of the file as text (for the mapping page)."""
     stream = _stream(job)
     try:
-        rows = data_rows(
-            stream,
-            file_format=job.file_format,
-            encoding=job.encoding,
-            delimiter=job.delimiter,
-        )
-        return [cells for _, cells in itertools.islice(rows, limit)]
+        with contextlib.closing(
+            data_rows(
+                stream, file_format=job.file_format, encoding=job.encoding, delimiter=job.delimiter
+            )
+        ) as rows:
+            return [cells for _, cells in itertools.islice(rows, limit)]
     finally:
         job.file.close()
 
@@ -184,8 +184,10 @@ def import_job_reread(*, job: ImportJob, encoding: str) -> ImportJob:
         raise ValidationError({"encoding": [f"“{encoding}” is not an encoding we read."]})
     stream = _stream(job)
     try:
-        rows = iter_file_rows(stream, file_format="csv", encoding=encoding, delimiter=job.delimiter)
-        header = next((row for row in rows if any(row)), [])
+        with contextlib.closing(
+            iter_file_rows(stream, file_format="csv", encoding=encoding, delimiter=job.delimiter)
+        ) as rows:
+            header = next((row for row in rows if any(row)), [])
     finally:
         job.file.close()
     job.encoding = encoding
@@ -252,17 +254,12 @@ def import_preview(
     refs = ImportRefs.load(job.workspace, mapping)
     stream = _stream(job)
     try:
-        sample = list(
-            itertools.islice(
-                data_rows(
-                    stream,
-                    file_format=job.file_format,
-                    encoding=job.encoding,
-                    delimiter=job.delimiter,
-                ),
-                PREVIEW_ROWS,
+        with contextlib.closing(
+            data_rows(
+                stream, file_format=job.file_format, encoding=job.encoding, delimiter=job.delimiter
             )
-        )
+        ) as rows:
+            sample = list(itertools.islice(rows, PREVIEW_ROWS))
     finally:
         job.file.close()
     preview: list[PreviewRow] = []
@@ -416,12 +413,13 @@ def import_job_run(
                 delimiter=job.delimiter,
                 start=offset,
             )
-            for batch in _batches(rows, size):
-                if not _import_batch(job, actor, refs, batch, offset):
-                    return ImportJob.objects.get(pk=job_id)
-                offset += len(batch)
-                if progress is not None:
-                    progress(ImportJob.objects.get(pk=job_id))
+            with contextlib.closing(rows):
+                for batch in _batches(rows, size):
+                    if not _import_batch(job, actor, refs, batch, offset):
+                        return ImportJob.objects.get(pk=job_id)
+                    offset += len(batch)
+                    if progress is not None:
+                        progress(ImportJob.objects.get(pk=job_id))
         finally:
             job.file.close()
     except ValidationError as err:

@@ -656,3 +656,39 @@ def test_the_command_refuses_bad_arguments(tmp_path, ws_a):
             "import_leads", str(path), "--workspace", ws_a.name, "--mapping", '{"Email": "nope"}'
         )
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_one_import_import_each_row_once(ws_a, alice, settings, tmp_path):
+    from django.db import connection
+
+    from tests.concurrency import run_in_threads
+
+    assert connection.vendor == "postgresql"
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    rows = people(300)
+    rows += [[r[0], "Again", r[2], "", "Later"] for r in rows[:20]]  # in-file duplicates
+    job = import_job_create(workspace=ws_a, member=alice, upload=upload(csv_bytes(rows)))
+    import_job_start(
+        job=job,
+        actor=Actor(user=alice.user, membership=alice),
+        mapping=job.mapping,
+        on_duplicate="update",
+        enqueue=False,
+    )
+
+    def work(n: int) -> str:
+        return import_job_run(job_id=job.pk, batch_size=20).status
+
+    _results, errors = run_in_threads(3, work)
+    assert errors == []
+    job.refresh_from_db()
+    assert job.status == "completed"
+    assert (job.processed_rows, job.created_count, job.updated_count) == (320, 300, 20)
+    assert Lead.objects.count() == 300
+    assert ImportRow.objects.filter(job=job).count() == 320
