@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("documents/", include("checklists.urls")),
     path("accounts/", include("leads.account_urls")),
+    path("campaigns/", include("campaigns.urls")),
     # Staff pages last: "" would otherwise shadow nothing, but keep the API's paths first.
     path("", include("leads.urls")),
 ]
