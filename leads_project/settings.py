@@ -342,8 +342,10 @@ IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_000, minimum=100)
 # An XLSX is a zip: its unpacked size is capped too (zip bombs).
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024, minimum=1024)
 # Rows per transaction: each batch goes through lead_bulk_upsert and commits with its
-# results and the progress counters.
-IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 2000, minimum=1)
+# results and the progress counters. A batch holds an advisory lock per email and phone
+# (two per row) until it commits: keep it well under PostgreSQL's lock table
+# (max_locks_per_transaction x max_connections, 6,400 by default).
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 1000, minimum=1)
 # An import or revert without progress for this long is queued again (its worker died).
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=30)
 PERIODIC_TASKS.append(("leads.tasks.imports_resume_stale", 60))

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from leads.actors import Actor
 from leads.models import ActionLog, Lead, Workspace
+from leads.services.inserts import bulk_insert, new_instance
 from leads.services.leads import (
     _apply,
     _cancel_messages_for_status,
@@ -105,10 +106,15 @@ def lead_bulk_upsert(
     if email_keys or phone_keys:
         existing = (
             # A lead merged into another is a tombstone: duplicates go to the survivor,
-            # as in lead_find_match.
+            # as in lead_find_match. The "<> ''" terms repeat the partial match indexes'
+            # condition: PostgreSQL cannot infer it from an IN list of more than 100
+            # values, and without it read every lead of the workspace for each batch.
             Lead.objects.for_workspace(workspace)
             .not_merged()
-            .filter(Q(email_normalized__in=email_keys) | Q(phone_last10__in=phone_keys))
+            .filter(
+                (Q(email_normalized__in=email_keys) & ~Q(email_normalized=""))
+                | (Q(phone_last10__in=phone_keys) & ~Q(phone_last10=""))
+            )
             .order_by("created_at", "id")
         )
         if not dry_run:
@@ -162,10 +168,13 @@ def lead_bulk_upsert(
                 if lead.pk is not None:
                     touched[lead.uuid].update(changes)
             else:
-                lead = Lead(
-                    workspace=workspace,
-                    created_by=actor.created_by_user,
-                    created_by_key=actor.api_key,
+                lead = new_instance(
+                    Lead,
+                    {
+                        "workspace": workspace,
+                        "created_by": actor.created_by_user,
+                        "created_by_key": actor.api_key,
+                    },
                 )
                 if actor.is_api and "source" not in data:
                     lead.source = "api"
@@ -224,7 +233,7 @@ def _write(
 
     new_leads = [leads[uuid] for uuid in created]
     if new_leads:
-        Lead.objects.bulk_create(new_leads)
+        bulk_insert(new_leads)
         if any(lead.pk is None for lead in new_leads):  # backends without RETURNING
             ids = dict(
                 Lead.objects.filter(uuid__in=created).values_list("uuid", "pk"),
@@ -242,11 +251,17 @@ def _write(
             lead.updated_at = now
         if changed:
             Lead.objects.bulk_update(changed, sorted(fields))
+    # New leads' tags in one insert; a merged lead's tags replace its current ones.
+    through = Lead.tags.through
+    links = []
     for result in results:
-        if result.outcome in ("created", "updated") and result.tags is not None:
-            _set_tags(
-                result.lead, result.tags, result.changes, creating=result.outcome == "created"
-            )
+        if result.outcome == "created" and result.tags:
+            links += [through(lead_id=result.lead.pk, tag_id=tag.pk) for tag in result.tags]
+            result.changes["tags"] = {"from": [], "to": sorted(t.name for t in result.tags)}
+    through.objects.bulk_create(links, ignore_conflicts=True)
+    for result in results:
+        if result.outcome == "updated" and result.tags is not None:
+            _set_tags(result.lead, result.tags, result.changes, creating=False)
         if result.outcome == "updated" and "status" in result.changes:
             _cancel_messages_for_status(result.lead, result.changes)
 
@@ -284,7 +299,7 @@ def _write(
                     save=False,
                 )
             )
-    ActionLog.objects.bulk_create(logs)
+    bulk_insert(logs)
 
 
 def _assignment_entry(workspace: Workspace, actor: Actor, result: BulkRowResult) -> ActionLog:
