@@ -15,6 +15,8 @@ import csv
 import io
 import itertools
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -50,7 +52,9 @@ from leads.services.import_mapping import (
     row_to_data,
     valid_targets,
 )
+from leads.services.inserts import copy_values
 from leads.services.leads import custom_field_definitions, lead_update
+from leads.services.phones import phone_normalize
 from leads.services.timeline import actionlog_record
 
 logger = logging.getLogger("leadbook.imports")
@@ -413,9 +417,9 @@ def import_job_run(
                 delimiter=job.delimiter,
                 start=offset,
             )
-            with contextlib.closing(rows):
-                for batch in _batches(rows, size):
-                    if not _import_batch(job, actor, refs, batch, offset):
+            with _Prefetch(rows, size, job, refs) as batches:
+                for batch in batches:
+                    if not _import_batch(job, actor, batch, offset):
                         return ImportJob.objects.get(pk=job_id)
                     offset += len(batch)
                     if progress is not None:
@@ -452,13 +456,85 @@ def _fail(job_id: int, actor: Actor, message: str) -> ImportJob:
     return job
 
 
-def _import_batch(
-    job: ImportJob,
-    actor: Actor,
-    refs: ImportRefs,
-    batch: list[tuple[int, list[str]]],
-    offset: int,
-) -> bool:
+@dataclass
+class _Row:
+    """A row read from the file and turned into lead data (or errors)."""
+
+    number: int
+    cells: list[str]
+    data: dict[str, Any]
+    errors: dict[str, list[str]]
+
+
+class _Prefetch:
+    """Reads and prepares the next batch in a thread while the current one is in the
+    database: reading the file, mapping the cells and parsing phone numbers (cached by
+    phone_normalize, so the batch finds them ready) overlap with the batch's queries
+    instead of following them. Iterating gives batches of _Row; errors reading the file
+    come out where the batch would have."""
+
+    _DONE = object()
+
+    def __init__(
+        self, rows: Iterator[tuple[int, list[str]]], size: int, job: ImportJob, refs: ImportRefs
+    ) -> None:
+        self.rows, self.size, self.refs = rows, size, refs
+        self.mapping = job.mapping
+        self.region = job.workspace.default_region
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._read, name="import-prefetch", daemon=True)
+
+    def __enter__(self) -> Iterator[list[_Row]]:
+        self.thread.start()
+        return self._batches()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        while self.thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self.queue.get(timeout=0.05)  # unblock a put() waiting for room
+        self.rows.close()
+
+    def _put(self, item: Any) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self) -> None:
+        try:
+            for raw in _batches(self.rows, self.size):
+                batch = []
+                for number, cells in raw:
+                    data, errors = (
+                        row_to_data(cells, self.mapping, self.refs) if any(cells) else ({}, {})
+                    )
+                    phone = data.get("phone")
+                    if isinstance(phone, str) and not errors:
+                        with contextlib.suppress(ValidationError):
+                            phone_normalize(phone, region=self.region)
+                    batch.append(_Row(number, cells, data, errors))
+                if not self._put(batch):
+                    return
+            self._put(self._DONE)
+        except BaseException as err:  # handed to the importing thread
+            self._put(err)
+
+    def _batches(self) -> Iterator[list[_Row]]:
+        while True:
+            item = self.queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
+def _import_batch(job: ImportJob, actor: Actor, batch: list[_Row], offset: int) -> bool:
     """One batch, its rows' results and the counters, in one transaction. False when the
     job was stopped or another worker already did this batch."""
     with transaction.atomic():
@@ -473,17 +549,17 @@ def _import_batch(
         if locked["processed_rows"] != offset:
             return False
         defaults = create_defaults(job)
-        out: list[ImportRow] = []
+        out: list[dict[str, Any]] = []
         pending: list[tuple[int, list[str], dict[str, Any]]] = []
-        for number, cells in batch:
-            if not any(cells):
-                out.append(_row(job, number, Outcome.SKIPPED, errors={"row": ["Empty row."]}))
-                continue
-            data, errors = row_to_data(cells, job.mapping, refs)
-            if errors:
-                out.append(_row(job, number, Outcome.FAILED, errors=errors, values=cells))
+        for row in batch:
+            if not any(row.cells):
+                out.append(_row(job, row.number, Outcome.SKIPPED, errors={"row": ["Empty row."]}))
+            elif row.errors:
+                out.append(
+                    _row(job, row.number, Outcome.FAILED, errors=row.errors, values=row.cells)
+                )
             else:
-                pending.append((number, cells, data))
+                pending.append((row.number, row.cells, row.data))
         results = []
         if pending:
             results = lead_bulk_upsert(
@@ -524,10 +600,10 @@ def _import_batch(
                 )
             else:
                 out.append(_row(job, number, Outcome.FAILED, errors=result.errors, values=cells))
-        ImportRow.objects.bulk_create(out, batch_size=5000)
+        copy_values(ImportRow, out)
         tally = dict.fromkeys(Outcome.values, 0)
         for row in out:
-            tally[row.outcome] += 1
+            tally[row["outcome"]] += 1
         ImportJob.objects.filter(pk=job.pk).update(
             processed_rows=F("processed_rows") + len(batch),
             created_count=F("created_count") + tally[Outcome.CREATED],
@@ -539,10 +615,15 @@ def _import_batch(
     return True
 
 
-def _row(job: ImportJob, number: int, outcome: str, **values: Any) -> ImportRow:
-    return ImportRow(
-        workspace_id=job.workspace_id, job_id=job.pk, row_number=number, outcome=outcome, **values
-    )
+def _row(job: ImportJob, number: int, outcome: str, **values: Any) -> dict[str, Any]:
+    """An ImportRow's columns (inserted with COPY: no model instance per row)."""
+    return {
+        "workspace_id": job.workspace_id,
+        "job_id": job.pk,
+        "row_number": number,
+        "outcome": outcome,
+        **values,
+    }
 
 
 def imports_resume_stale(*, now: Any = None) -> int:
