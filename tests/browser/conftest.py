@@ -83,7 +83,9 @@ def shot():
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> None:
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        # caret="initial": hiding the caret makes Playwright inject a style that our CSP
+        # refuses (a page with a text field then fails on the reported violation).
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, caret="initial")
 
     return take
 
