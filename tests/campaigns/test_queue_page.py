@@ -81,16 +81,19 @@ def test_the_next_lead_shows_everything_the_caller_needs(
     assert (entry.status, entry.claimed_by_id) == ("processing", bob.pk)
 
 
-def test_an_outcome_is_recorded_and_the_next_lead_appears(client, bob, running, actor_a):
+def test_an_outcome_is_recorded_and_the_next_lead_appears(
+    client, bob, running, actor_a, django_assert_max_num_queries
+):
     first = enrol(running, actor_a, "+12065550100", first_name="First")
     enrol(running, actor_a, "+12065550101", first_name="Second")
     client.force_login(bob.user)
     client.post(f"/campaigns/{running.pk}/queue/", headers=HTMX)
-    response = client.post(
-        f"/campaigns/{running.pk}/queue/{first.pk}/outcome/",
-        {"outcome": "no_answer", "note": "rang out"},
-        headers=HTMX,
-    )
+    with django_assert_max_num_queries(34):
+        response = client.post(
+            f"/campaigns/{running.pk}/queue/{first.pk}/outcome/",
+            {"outcome": "no_answer", "note": "rang out"},
+            headers=HTMX,
+        )
     assert response.status_code == 200
     assert "Recorded “No answer” for First." in response.text
     assert "Second" in response.text
