@@ -104,6 +104,16 @@ class Campaign(TimeStampedModel):
         return self.max_retries + 1
 
     @property
+    def days_label(self) -> str:
+        """The calling days as people say them: "Every day", "Mon to Fri", "Mon, Wed, Fri"."""
+        days = [d for d in WEEKDAYS if d in (self.allowed_days or [])]
+        if days == WEEKDAYS:
+            return "Every day"
+        if days == WEEKDAYS[:5]:
+            return "Mon to Fri"
+        return ", ".join(d[:3].capitalize() for d in days) or "No day"
+
+    @property
     def hours(self) -> tuple[datetime.time, datetime.time]:
         """The allowed hours as times (an unsaved campaign may still hold "09:00")."""
         field = self._meta.get_field("allowed_hours_start")

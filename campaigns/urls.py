@@ -12,7 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.CampaignEditView.as_view(), name="edit"),
     path("<int:pk>/start/", views.CampaignStartView.as_view(), name="start"),
     path("<int:pk>/stop/", views.CampaignStopView.as_view(), name="stop"),
-    path("<int:pk>/enroll/", views.CampaignEnrollViewView.as_view(), name="enroll_view"),
+    path("<int:pk>/enroll/", views.CampaignEnrollSavedView.as_view(), name="enroll_view"),
     path("<int:pk>/queue/", views.QueueView.as_view(), name="queue"),
     path(
         "<int:pk>/queue/<int:entry_pk>/outcome/",

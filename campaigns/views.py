@@ -224,7 +224,7 @@ class CampaignStopView(CampaignMixin, View):
         return HttpResponseRedirect(self.detail_url())
 
 
-class CampaignEnrollViewView(CampaignMixin, View):
+class CampaignEnrollSavedView(CampaignMixin, View):
     """Add every lead of one of the member's saved views (as they see it)."""
 
     required_roles = {"POST": Role.MANAGER}

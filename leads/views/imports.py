@@ -182,7 +182,6 @@ class ImportDetailView(ImportView, TemplateView):
                 "encoding_form", ImportEncodingForm(initial={"encoding": job.encoding})
             )
             context["preview_rows"] = PREVIEW_ROWS
-        context["can_manage_job"] = True
         return context
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:

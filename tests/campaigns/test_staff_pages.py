@@ -289,3 +289,10 @@ def test_every_campaign_page_is_built_on_the_staff_mixin():
     ]
     assert patterns
     assert all(issubclass(p.callback.view_class, StaffMixin) for p in patterns)
+
+
+def test_calling_days_read_as_people_say_them(ws_a):
+    assert make_campaign(ws_a).days_label == "Every day"
+    weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+    assert make_campaign(ws_a, allowed_days=weekdays).days_label == "Mon to Fri"
+    assert make_campaign(ws_a, allowed_days=["friday", "monday"]).days_label == "Mon, Fri"
