@@ -162,6 +162,24 @@ def xlsx_cell(value: Any) -> str:
     return str(text if isinstance(text, str) else value)
 
 
+def _xlsx_rows_stated(stream: IO[bytes]) -> int | None:
+    """The number of rows the first sheet says it has (its dimension), or None."""
+    from openpyxl import load_workbook
+
+    stream.seek(0)
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=False, keep_links=False)
+        try:
+            sheet = workbook.worksheets[0] if workbook.worksheets else None
+            return sheet.max_row if sheet is not None and sheet.max_row else None
+        finally:
+            workbook.close()
+    except Exception:  # an unsized or odd sheet: count its rows instead
+        return None
+    finally:
+        stream.seek(0)
+
+
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
@@ -258,19 +276,30 @@ def sniff_file(stream: IO[bytes], *, name: str) -> SheetInfo:
     count = 0
     max_rows = settings.IMPORT_MAX_ROWS
     max_columns = settings.IMPORT_MAX_COLUMNS
-    for row in rows:
-        if header is None:
-            header = _trim(row)
-            if not header:
-                continue  # blank lines above the header
-            if len(header) > max_columns:
-                raise _refuse(f"The file has {len(header)} columns; the limit is {max_columns}.")
-            continue
-        if len(row) > max_columns and any(row[max_columns:]):
-            raise _refuse(f"A row has more than {max_columns} columns.")
-        count += 1
-        if count > max_rows:
-            raise _refuse(f"The file has more than {max_rows:,} rows; split it into parts.")
+    # A workbook states its size: reading a million rows of XML just to count them would
+    # outlast the upload request. The import still stops at the limit should it lie.
+    sized = _xlsx_rows_stated(stream) if file_format == "xlsx" else None
+    with contextlib.closing(rows):
+        for number, row in enumerate(rows, start=1):
+            if header is None:
+                header = _trim(row)
+                if not header:
+                    continue  # blank lines above the header
+                if len(header) > max_columns:
+                    raise _refuse(
+                        f"The file has {len(header)} columns; the limit is {max_columns}."
+                    )
+                if sized is not None:
+                    count = sized - number
+                    break
+                continue
+            if len(row) > max_columns and any(row[max_columns:]):
+                raise _refuse(f"A row has more than {max_columns} columns.")
+            count += 1
+            if count > max_rows:
+                break
+    if count > max_rows:
+        raise _refuse(f"The file has more than {max_rows:,} rows; split it into parts.")
     if header is None:
         raise _refuse("The file has no header row.")
     if not count:
@@ -301,6 +330,10 @@ def data_rows(
             if _trim(row):
                 seen_header = True
             continue
+        if index >= settings.IMPORT_MAX_ROWS:
+            raise _refuse(
+                f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows; split it into parts."
+            )
         if index >= start:
             yield number, row
         index += 1

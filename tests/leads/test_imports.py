@@ -757,3 +757,30 @@ def test_viewers_and_agents_cannot_change_who_may_import(client, ws_a, bob, caro
         assert client.post("/imports/access/", {"agents_can_import": "on"}).status_code == 403
     ws_a.refresh_from_db()
     assert not ws_a.agents_can_import
+
+
+def test_a_file_larger_than_memory_uploads_is_streamed_from_disk(client, alice, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10_000  # Django spools bigger uploads to disk
+    client.force_login(alice.user)
+    data = csv_bytes(people(2000))
+    assert len(data) > 10_000
+    response = client.post("/imports/", {"file": upload(data)})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert (job.total_rows, job.file_size) == (2000, len(data))
+    with job.file.open("rb") as stored:
+        assert stored.read() == data
+
+
+def test_a_workbook_is_measured_by_its_stated_size_and_held_to_the_limit(settings, draft, run):
+    data = xlsx_bytes([["Name", "Email"], *[[f"Ann {i}", f"a{i}@x.test"] for i in range(6)]])
+    assert sniff_file(io.BytesIO(data), name="b.xlsx").total_rows == 6
+    settings.IMPORT_MAX_ROWS = 5
+    with pytest.raises(Exception, match="more than 5 rows"):
+        sniff_file(io.BytesIO(data), name="b.xlsx")
+    # Should a workbook understate its size, the import itself stops at the limit.
+    settings.IMPORT_MAX_ROWS = 6
+    job = draft(data, name="b.xlsx")
+    settings.IMPORT_MAX_ROWS = 4
+    job = run(job)
+    assert job.status == "failed" and "more than 4 rows" in job.error
