@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import (
     HttpRequest,
@@ -18,6 +19,8 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import TemplateView, View
 
 from leads.forms import add_service_errors
@@ -84,6 +87,30 @@ class ImportView(StaffMixin, _MayImport):
         return reverse("leads:import_detail", args=[job.pk])
 
 
+class _UploadLimit(FileUploadHandler):
+    """Stops reading an uploaded file once it passes the import limit (the rest of the
+    request is read and thrown away, so the page can still answer)."""
+
+    def __init__(self, request: HttpRequest, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.exceeded = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+# CSRF is checked in `upload`, once the size limit is in place (Django's documented way
+# to change upload handlers: the middleware would otherwise read the body first).
+@method_decorator(csrf_exempt, name="dispatch")
 class ImportListView(ImportView, TemplateView):
     """The workspace's imports, and the upload form."""
 
@@ -108,14 +135,26 @@ class ImportListView(ImportView, TemplateView):
     def post(self, request: HttpRequest) -> HttpResponse:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.IMPORT_MAX_BYTES + _MULTIPART_SLACK:
-            form = ImportUploadForm({}, {})
-            form.full_clean()
-            limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
-            form.errors["file"] = form.error_class(
-                [f"The file is larger than the {limit} MB limit."]
-            )
-            return self.render_to_response(self.get_context_data(form=form), status=413)
-        form = ImportUploadForm(request.POST, request.FILES)
+            return self.too_large()
+        # Before anything reads the body: an upload past the limit is dropped as it
+        # arrives instead of being spooled to disk whole.
+        limit = _UploadLimit(request, settings.IMPORT_MAX_BYTES)
+        request.upload_handlers.insert(0, limit)
+        return self.upload(request, limit)
+
+    def too_large(self) -> HttpResponse:
+        form = ImportUploadForm({}, {})
+        form.full_clean()
+        limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+        form.errors["file"] = form.error_class([f"The file is larger than the {limit} MB limit."])
+        return self.render_to_response(self.get_context_data(form=form), status=413)
+
+    @method_decorator(csrf_protect)
+    def upload(self, request: HttpRequest, limit: "_UploadLimit") -> HttpResponse:
+        files = request.FILES  # read now, through the limit
+        if limit.exceeded:
+            return self.too_large()
+        form = ImportUploadForm(request.POST, files)
         if form.is_valid():
             try:
                 job = import_job_create(

@@ -784,3 +784,12 @@ def test_a_workbook_is_measured_by_its_stated_size_and_held_to_the_limit(setting
     settings.IMPORT_MAX_ROWS = 4
     job = run(job)
     assert job.status == "failed" and "more than 4 rows" in job.error
+
+
+def test_an_upload_past_the_limit_is_dropped_while_it_arrives(client, alice, settings):
+    settings.IMPORT_MAX_BYTES = 1000  # the request (20 kB) is under the early check's slack
+    client.force_login(alice.user)
+    response = client.post("/imports/", {"file": upload(csv_bytes(people(300)))})
+    assert response.status_code == 413
+    assert "larger than" in response.text
+    assert not ImportJob.objects.exists()
