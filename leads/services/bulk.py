@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from leads.actors import Actor
 from leads.models import ActionLog, Lead, Workspace
-from leads.services.inserts import bulk_insert, new_instance
+from leads.services.inserts import bulk_insert, bulk_update, new_instance
 from leads.services.leads import (
     _apply,
     _cancel_messages_for_status,
@@ -250,7 +250,7 @@ def _write(
         for lead in changed:
             lead.updated_at = now
         if changed:
-            Lead.objects.bulk_update(changed, sorted(fields))
+            bulk_update(changed, sorted(fields))
     # New leads' tags in one insert; a merged lead's tags replace its current ones.
     through = Lead.tags.through
     links = []

@@ -193,3 +193,41 @@ def _copy(model: type[models.Model], fields: list[models.Field], rows: Any) -> N
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def bulk_update(objs: Sequence[models.Model], field_names: Sequence[str]) -> None:
+    """Save `field_names` of many instances of one model: on PostgreSQL one UPDATE …
+    FROM (VALUES …) per thousand rows (Django's bulk_update builds a CASE WHEN expression
+    per field and row, which cost more than the import's own work when a tenth of its
+    rows merged into existing leads); bulk_update elsewhere."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, list(field_names))
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    converters = [(field, _converter(field)) for field in fields]
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    casts = [pk.db_type(connection)] + [field.db_type(connection) for field in fields]
+    # A VALUES list carries no types: cast every value to its column's type.
+    row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    names = ", ".join(["pk", *(f"c{i}" for i in range(len(fields)))])
+    sets = ", ".join(f"{quote(field.column)} = v.c{i}" for i, field in enumerate(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), 1000):
+            chunk = objs[start : start + 1000]
+            params: list[Any] = []
+            for obj in chunk:
+                params.append(obj.pk)
+                for field, convert in converters:
+                    value = getattr(obj, field.attname)
+                    params.append(value if convert is None or value is None else convert(value))
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} AS t SET {sets} "
+                f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v({names}) "
+                f"WHERE t.{quote(pk.column)} = v.pk",
+                params,
+            )

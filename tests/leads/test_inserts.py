@@ -84,3 +84,33 @@ def test_a_cached_phone_still_fails_every_time():
     number = phone_normalize("+44 20 7946 0958").phone_number()
     assert number.as_e164 == "+442079460958" and number.is_valid()
     assert phone_normalize("+44 20 7946 0958").phone_number() is not number  # fresh copies
+
+
+def test_many_leads_are_updated_in_one_statement(ws_a, alice, stages_a, django_assert_num_queries):
+    from leads.services.inserts import bulk_update
+
+    leads = [
+        new_instance(Lead, {"workspace": ws_a, "first_name": f"Old{i}", "email": f"o{i}@x.test"})
+        for i in range(3)
+    ]
+    bulk_insert(leads)
+    info = phone_normalize("+12065550100")
+    for i, lead in enumerate(leads):
+        lead.first_name = f"New{i}"
+        lead.custom_fields = {"k": [i, None]}
+        lead.stage = stages_a[0] if i else None
+        lead.assignee = alice
+        lead.phone = info.phone_number()
+        lead.score = None if i else 7
+        lead.opted_out_at = datetime.datetime(2025, 1, 2, 3, 4, tzinfo=datetime.UTC)
+    fields = ["first_name", "custom_fields", "stage", "assignee", "phone", "score", "opted_out_at"]
+    with django_assert_num_queries(1):
+        bulk_update(leads, fields)
+    stored = {lead.pk: lead for lead in Lead.objects.filter(workspace=ws_a)}
+    for i, lead in enumerate(leads):
+        got = stored[lead.pk]
+        assert got.first_name == f"New{i}" and got.custom_fields == {"k": [i, None]}
+        assert got.stage_id == (stages_a[0].pk if i else None) and got.assignee_id == alice.pk
+        assert got.phone_e164 == "+12065550100" and got.score == (None if i else 7)
+        assert got.opted_out_at == datetime.datetime(2025, 1, 2, 3, 4, tzinfo=datetime.UTC)
+        assert got.email == f"o{i}@x.test"  # untouched
