@@ -793,3 +793,9 @@ def test_an_upload_past_the_limit_is_dropped_while_it_arrives(client, alice, set
     assert response.status_code == 413
     assert "larger than" in response.text
     assert not ImportJob.objects.exists()
+
+
+def test_workbooks_are_parsed_through_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML  # entity-expansion bombs are refused
