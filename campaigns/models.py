@@ -4,7 +4,7 @@ import datetime
 import zoneinfo
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 
 from leads.models import ApiKey, Lead, Membership, User, Workspace
 from leads.models.base import TimeStampedModel, choices_check
@@ -38,6 +38,14 @@ class CampaignQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace) -> "CampaignQuerySet":
         """Campaigns of one workspace."""
         return self.filter(workspace=workspace)
+
+    def with_progress(self) -> "CampaignQuerySet":
+        """Each campaign with its number of campaign leads and how many are finished
+        (completed, reached max retries or blacklisted)."""
+        return self.annotate(
+            lead_total=Count("leads"),
+            lead_done=Count("leads", filter=Q(leads__status__in=FINAL_STATUSES)),
+        )
 
 
 class Campaign(TimeStampedModel):
@@ -94,6 +102,16 @@ class Campaign(TimeStampedModel):
     def max_attempts(self) -> int:
         """The first call plus max_retries retries."""
         return self.max_retries + 1
+
+    @property
+    def days_label(self) -> str:
+        """The calling days as people say them: "Every day", "Mon to Fri", "Mon, Wed, Fri"."""
+        days = [d for d in WEEKDAYS if d in (self.allowed_days or [])]
+        if days == WEEKDAYS:
+            return "Every day"
+        if days == WEEKDAYS[:5]:
+            return "Mon to Fri"
+        return ", ".join(d[:3].capitalize() for d in days) or "No day"
 
     @property
     def hours(self) -> tuple[datetime.time, datetime.time]:
@@ -186,6 +204,11 @@ class CampaignLeadQuerySet(models.QuerySet):
             condition |= Q(lead__timezone__in=unusable)
         return self.filter(condition)
 
+    def count_by_status(self) -> dict[str, int]:
+        """How many campaign leads are in each status (one grouped query)."""
+        rows = self.order_by().values_list("status").annotate(n=Count("id"))
+        return dict(rows)
+
     def queue_order(self) -> "CampaignLeadQuerySet":
         """Longest overdue first; never-scheduled rows first of all."""
         return self.order_by(F("next_attempt_at").asc(nulls_first=True), "id")
@@ -247,6 +270,13 @@ class CampaignLead(TimeStampedModel):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def last_outcome_label(self) -> str:
+        """The last call's outcome as people say it ("No answer")."""
+        if self.last_outcome in CallAttemptOutcome.values:
+            return CallAttemptOutcome(self.last_outcome).label
+        return self.last_outcome
 
     @property
     def effective_timezone(self) -> str:

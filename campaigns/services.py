@@ -28,7 +28,7 @@ from campaigns.models import (
 from leads.actors import Actor
 from leads.models import ActionLog, Lead, Membership, Workspace
 from leads.services.leads import lead_create, lead_update
-from leads.services.matching import lead_find_match, match_lock
+from leads.services.matching import lead_find_match, match_lock, match_lock_many
 from leads.services.phones import PhoneInfo, phone_normalize
 from leads.services.timeline import actionlog_record, change_type
 
@@ -696,3 +696,197 @@ def campaign_claims_release(*, now: datetime.datetime | None = None) -> int:
         CampaignLead.objects.filter(status=CampaignLead.Status.PROCESSING, claimed_until__lt=now),
         now,
     )
+
+
+# --- Staff pages: editing, adding existing leads, working the call queue ------------------
+
+
+def _setting_value(value: Any) -> Any:
+    """A campaign setting as the timeline stores it."""
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    return value
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, actor: Actor, data: Mapping[str, Any]) -> Campaign:
+    """Change a campaign's settings (name, calling hours and days, time zone, retries,
+    variables, script…), running or not; one settings entry lists what changed."""
+    unknown = set(data) - CAMPAIGN_FIELDS
+    if unknown:
+        raise ValueError(f"campaign fields not writable: {sorted(unknown)}")
+    _lock_campaigns(campaign.pk)
+    campaign.refresh_from_db()
+    before = {name: _setting_value(getattr(campaign, name)) for name in data}
+    for name, value in data.items():
+        setattr(campaign, name, value)
+    _validate_campaign(campaign)
+    campaign.allowed_hours_start, campaign.allowed_hours_end = campaign.hours
+    after = {name: _setting_value(getattr(campaign, name)) for name in data}
+    changes = {
+        name: {"from": before[name], "to": after[name]}
+        for name in data
+        if before[name] != after[name]
+    }
+    if changes:
+        campaign.save()
+        _settings_log(
+            campaign,
+            actor,
+            "campaign_updated",
+            f"Campaign “{campaign.name}” changed: "
+            + ", ".join(n.replace("_", " ") for n in changes),
+            changes=changes,
+        )
+    return campaign
+
+
+@dataclass(frozen=True)
+class EnrollReport:
+    """What adding a set of leads to a campaign did."""
+
+    added: int
+    already: int = 0
+    no_phone: int = 0
+    opted_out: int = 0
+    archived: int = 0
+
+    @property
+    def left_out(self) -> int:
+        return self.already + self.no_phone + self.opted_out + self.archived
+
+
+def _lead_variables(lead: Lead) -> dict[str, str]:
+    """Call variables a number added from the lead list starts with (an external dialer
+    reads customer_name and email, as when it enrols numbers itself)."""
+    variables = {
+        "customer_name": lead.full_name,
+        "email": lead.email,
+        "company": lead.company,
+    }
+    return {key: value for key, value in variables.items() if value}
+
+
+@transaction.atomic
+def campaign_enroll_leads(
+    *, campaign: Campaign, actor: Actor, leads: Iterable[Lead]
+) -> EnrollReport:
+    """Put existing leads in a campaign by their phone number, in a fixed number of
+    queries however many there are (up to CAMPAIGN_ENROLL_MAX). Leads without a phone,
+    opted out, archived, or whose number is already in the campaign are left out and
+    counted; each lead added gets a timeline entry."""
+    leads = list(leads)
+    limit = settings.CAMPAIGN_ENROLL_MAX
+    if len(leads) > limit:
+        raise ValidationError(
+            f"That is more than {limit:,} leads; add them in smaller sets.", code="too_many"
+        )
+    if any(lead.workspace_id != campaign.workspace_id for lead in leads):
+        raise ValidationError("Lead not found.", code="not_found")
+    _lock_campaigns(campaign.pk)
+    counts = {"no_phone": 0, "opted_out": 0, "archived": 0, "already": 0}
+    wanted: dict[str, Lead] = {}
+    for lead in leads:
+        if not lead.phone_e164:
+            counts["no_phone"] += 1
+        elif lead.did_opt_out:
+            counts["opted_out"] += 1
+        elif lead.is_archived:
+            counts["archived"] += 1
+        elif lead.phone_e164 in wanted:
+            counts["already"] += 1  # two leads sharing one number: it is called once
+        else:
+            wanted[lead.phone_e164] = lead
+    workspace = campaign.workspace
+    match_lock_many(
+        workspace, email_keys=(), phone_keys={lead.phone_last10 for lead in wanted.values()}
+    )
+    taken = set(
+        CampaignLead.objects.filter(campaign=campaign, phone__in=list(wanted)).values_list(
+            "phone", flat=True
+        )
+    )
+    counts["already"] += len(taken)
+    now = timezone.now()
+    entries = [
+        CampaignLead(
+            workspace=workspace,
+            campaign=campaign,
+            lead=lead,
+            phone=phone,
+            variables=_lead_variables(lead),
+            next_attempt_at=now,
+        )
+        for phone, lead in wanted.items()
+        if phone not in taken
+    ]
+    CampaignLead.objects.bulk_create(entries)
+    if any(entry.pk is None for entry in entries):  # backends without RETURNING
+        ids = dict(
+            CampaignLead.objects.filter(
+                campaign=campaign, lead__in=[e.lead for e in entries], created_at=now
+            ).values_list("lead_id", "pk")
+        )
+        for entry in entries:
+            entry.pk = ids[entry.lead_id]
+    summary = f"Added to campaign “{campaign.name}”"
+    ActionLog.objects.bulk_create(
+        [
+            actionlog_record(
+                workspace=workspace,
+                actor=actor,
+                lead=entry.lead,
+                type=change_type(actor),
+                event="campaign_lead_enrolled",
+                summary=summary,
+                input=_enrolment_input(entry),
+                save=False,
+            )
+            for entry in entries
+        ]
+    )
+    if entries:
+        _settings_log(
+            campaign,
+            actor,
+            "campaign_leads_added",
+            f"{len(entries)} lead{'s' if len(entries) != 1 else ''} added to campaign "
+            f"“{campaign.name}”",
+            added=len(entries),
+        )
+    return EnrollReport(added=len(entries), **counts)
+
+
+@transaction.atomic
+def campaign_queue_report(
+    *,
+    campaign_lead: CampaignLead,
+    agent: Membership,
+    actor: Actor,
+    outcome: str,
+    notes: str = "",
+) -> CallAttempt:
+    """An agent's outcome for the number the queue handed them: refused when the number
+    is not (any more) theirs — another agent has it, or it was put back or finished."""
+    _lock_campaigns(campaign_lead.campaign_id)
+    entry = CampaignLead.objects.select_for_update(of=("self",)).get(pk=campaign_lead.pk)
+    if entry.status != CampaignLead.Status.PROCESSING or entry.claimed_by_id != agent.pk:
+        raise ValidationError(
+            "This number is no longer yours to report on: it was put back in the queue or "
+            "someone else has it.",
+            code="not_claimed",
+        )
+    return campaign_call_record(
+        campaign_lead=entry, actor=actor, outcome=outcome, notes=notes, agent=agent
+    )
+
+
+@transaction.atomic
+def campaign_queue_release(*, campaign_lead: CampaignLead, agent: Membership) -> bool:
+    """Give back, uncalled, the number an agent holds: it goes back first in line for
+    whoever asks next. Returns whether there was one to give back."""
+    _lock_campaigns(campaign_lead.campaign_id)
+    held = CampaignLead.objects.filter(
+        pk=campaign_lead.pk, status=CampaignLead.Status.PROCESSING, claimed_by=agent
+    )
+    return bool(_release(held, timezone.now()))

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from leads.models import Membership
+from leads.services.imports import member_can_import
 from leads.views.base import role_at_least
 
 
@@ -21,4 +22,5 @@ def staff(request: HttpRequest) -> dict[str, Any]:
         "can_edit": role_at_least(member, Membership.Role.AGENT),
         "can_manage": role_at_least(member, Membership.Role.MANAGER),
         "can_admin": role_at_least(member, Membership.Role.ADMIN),
+        "can_import": member_can_import(member),
     }

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from leads.views import lead_detail, lead_list, lead_messages, merge, pipeline, workspace
+from leads.views import (
+    imports,
+    lead_detail,
+    lead_list,
+    lead_messages,
+    merge,
+    pipeline,
+    workspace,
+)
 from leads.views.settings import api_keys, audit, routing, webhooks
 
 app_name = "leads"
@@ -104,4 +112,14 @@ urlpatterns = [
     path(
         "settings/audit/export.csv", audit.AuditExportView.as_view(), name="settings_audit_export"
     ),
+    # Imports (upload, mapping, progress, error report, revert)
+    path("imports/", imports.ImportListView.as_view(), name="import_list"),
+    path("imports/access/", imports.ImportAccessView.as_view(), name="import_access"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import_detail"),
+    path(
+        "imports/<int:pk>/progress/", imports.ImportProgressView.as_view(), name="import_progress"
+    ),
+    path("imports/<int:pk>/errors.csv", imports.ImportErrorsView.as_view(), name="import_errors"),
+    path("imports/<int:pk>/revert/", imports.ImportRevertView.as_view(), name="import_revert"),
+    path("imports/<int:pk>/cancel/", imports.ImportCancelView.as_view(), name="import_cancel"),
 ]

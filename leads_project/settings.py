@@ -355,3 +355,22 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimu
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("leads.context_processors.staff")
 # Count failures per email whichever field carried it (login form "username", API "email").
 AXES_USERNAME_CALLABLE = "leads.views.accounts.axes_username"
+
+# --- Imports, campaigns pages and the call queue (staff UI part 2) ----------------------
+# An import file is refused above these limits (checked before anything is imported).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000, minimum=1)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_000, minimum=100)
+# An XLSX is a zip: its unpacked size is capped too (zip bombs).
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024, minimum=1024)
+# Rows per transaction: each batch goes through lead_bulk_upsert and commits with its
+# results and the progress counters. A batch holds an advisory lock per email and phone
+# (two per row) until it commits: keep it well under PostgreSQL's lock table
+# (max_locks_per_transaction x max_connections, 6,400 by default).
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 1000, minimum=1)
+# An import or revert without progress for this long is queued again (its worker died).
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=30)
+PERIODIC_TASKS.append(("leads.tasks.imports_resume_stale", 60))
+# Adding leads to a campaign from a saved view: at most this many in one go.
+CAMPAIGN_ENROLL_MAX = env_int("CAMPAIGN_ENROLL_MAX", 10_000, minimum=1)

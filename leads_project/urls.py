@@ -7,6 +7,7 @@ urlpatterns = [
     # /documents/<signed token> downloads, and the lead page's checklist panels.
     path("", include("checklists.urls")),
     path("accounts/", include("leads.account_urls")),
+    path("campaigns/", include("campaigns.urls")),
     # Staff pages last: "" would otherwise shadow nothing, but keep the API's paths first.
     path("", include("leads.urls")),
 ]

@@ -3,7 +3,8 @@
    - select[data-autosubmit] submits its form on change (workspace switcher)
    - input[data-select-all="name"] toggles every checkbox of that name (lead list)
    - pipeline board: drag a card to a column, or focus a card and press ←/→
-   - button[data-copy="#id"] copies that field's value (secrets shown once) */
+   - button[data-copy="#id"] copies that field's value (secrets shown once)
+   - call queue: focus moves to the next lead after an outcome is recorded */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -120,7 +121,14 @@
     moveLead(card.getAttribute("data-lead"), next.getAttribute("data-stage"));
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
+  document.addEventListener("htmx:afterSettle", function (event) {
+    // Call queue: after an outcome, the next lead's name takes the focus (keyboard and
+    // screen-reader users land on who to call next).
+    var swapped = event.detail && (event.detail.target || event.detail.elt);
+    if (swapped && swapped.id === "queue-card") {
+      var title = document.getElementById("queue-title");
+      if (title) title.focus();
+    }
     if (!focusAfterSwap) return;
     var card = document.querySelector('.card[data-lead="' + focusAfterSwap + '"]');
     focusAfterSwap = null;

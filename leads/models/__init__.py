@@ -1,3 +1,4 @@
+from leads.models.imports import ImportJob, ImportRow
 from leads.models.lead import CustomField, Lead, LeadQuerySet, Stage, Tag
 from leads.models.routing import LeadSource, Rotation, RotationMember, Team
 from leads.models.saved_view import SavedView
@@ -9,6 +10,8 @@ __all__ = [
     "ActionLog",
     "ApiKey",
     "CustomField",
+    "ImportJob",
+    "ImportRow",
     "Lead",
     "LeadQuerySet",
     "LeadSource",

@@ -108,6 +108,9 @@ class Workspace(TimeStampedModel):
     bulk_rate_limit_per_minute = models.PositiveIntegerField(
         null=True, blank=True, help_text="Bulk API requests per key per minute (blank: default)."
     )
+    agents_can_import = models.BooleanField(
+        default=False, help_text="Agents may import leads from files (managers and up always may)."
+    )
 
     class Meta:
         ordering = ["name"]

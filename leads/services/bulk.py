@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from leads.actors import Actor
 from leads.models import ActionLog, Lead, Workspace
+from leads.services.inserts import bulk_insert, bulk_update, new_instance
 from leads.services.leads import (
     _apply,
     _cancel_messages_for_status,
@@ -72,14 +73,20 @@ def lead_bulk_upsert(
     rows: Sequence[Mapping[str, Any]],
     on_duplicate: str = "update",
     dry_run: bool = False,
+    log_extra: Mapping[str, Any] | None = None,
+    create_defaults: Mapping[str, Any] | None = None,
 ) -> list[BulkRowResult]:
     """lead_upsert for every row, in order, as if sent one by one: a row matching an
     existing lead (or an earlier row) by email or last ten phone digits is merged into
-    it, or skipped with on_duplicate="skip"; the rest are created and routed. A row that
-    fails validation fails alone. Unknown custom fields are ignored and reported. Bulk
-    leads queue no webhooks (imports are inert). dry_run writes nothing."""
-    if on_duplicate not in ("update", "skip"):
-        raise ValueError(f"on_duplicate must be update or skip, not {on_duplicate!r}")
+    it, or skipped with on_duplicate="skip"; with on_duplicate="create" every row makes a
+    new lead. The rest are created and routed. A row that fails validation fails alone.
+    Unknown custom fields are ignored and reported. Bulk leads queue no webhooks (imports
+    are inert). dry_run writes nothing. `log_extra` goes into every timeline entry's
+    input (e.g. the import it came from); `create_defaults` are values a created lead
+    gets unless its row says otherwise (never applied to a lead a row merges into)."""
+    if on_duplicate not in ("update", "skip", "create"):
+        raise ValueError(f"on_duplicate must be update, skip or create, not {on_duplicate!r}")
+    matching = on_duplicate != "create"
     definitions = custom_field_definitions(workspace)
     results: list[BulkRowResult] = []
     keys: list[tuple[str, str] | None] = []
@@ -91,15 +98,23 @@ def lead_bulk_upsert(
             keys.append(None)
             results.append(BulkRowResult(outcome="failed", errors=err.message_dict))
 
-    email_keys = {k[0] for k in keys if k and k[0]}
-    phone_keys = {k[1] for k in keys if k and k[1]}
+    email_keys = {k[0] for k in keys if k and k[0]} if matching else set()
+    phone_keys = {k[1] for k in keys if k and k[1]} if matching else set()
     if not dry_run:
         match_lock_many(workspace, email_keys=email_keys, phone_keys=phone_keys)
     existing = Lead.objects.none()
     if email_keys or phone_keys:
         existing = (
+            # A lead merged into another is a tombstone: duplicates go to the survivor,
+            # as in lead_find_match. The "<> ''" terms repeat the partial match indexes'
+            # condition: PostgreSQL cannot infer it from an IN list of more than 100
+            # values, and without it read every lead of the workspace for each batch.
             Lead.objects.for_workspace(workspace)
-            .filter(Q(email_normalized__in=email_keys) | Q(phone_last10__in=phone_keys))
+            .not_merged()
+            .filter(
+                (Q(email_normalized__in=email_keys) & ~Q(email_normalized=""))
+                | (Q(phone_last10__in=phone_keys) & ~Q(phone_last10=""))
+            )
             .order_by("created_at", "id")
         )
         if not dry_run:
@@ -126,7 +141,9 @@ def lead_bulk_upsert(
             continue
         email_key, phone_key = key
         match_uuid, matched_by = None, None
-        if email_key and email_key in by_email:
+        if not matching:
+            pass
+        elif email_key and email_key in by_email:
             match_uuid, matched_by = by_email[email_key], "email"
         elif phone_key and phone_key in by_phone:
             match_uuid, matched_by = by_phone[phone_key], "phone"
@@ -151,16 +168,19 @@ def lead_bulk_upsert(
                 if lead.pk is not None:
                     touched[lead.uuid].update(changes)
             else:
-                lead = Lead(
-                    workspace=workspace,
-                    created_by=actor.created_by_user,
-                    created_by_key=actor.api_key,
+                lead = new_instance(
+                    Lead,
+                    {
+                        "workspace": workspace,
+                        "created_by": actor.created_by_user,
+                        "created_by_key": actor.api_key,
+                    },
                 )
                 if actor.is_api and "source" not in data:
                     lead.source = "api"
                 changes, tags, unknown = _apply(
                     lead,
-                    data,
+                    {**create_defaults, **data} if create_defaults else data,
                     workspace=workspace,
                     creating=True,
                     ignore_unknown_custom_fields=True,
@@ -181,7 +201,7 @@ def lead_bulk_upsert(
             result.lead = leads[result.lead.uuid]
     if dry_run:
         return results
-    _write(workspace, actor, results, leads, created, touched)
+    _write(workspace, actor, results, leads, created, touched, dict(log_extra or {}))
     return results
 
 
@@ -192,6 +212,7 @@ def _write(
     leads: dict[Any, Lead],
     created: list[Any],
     touched: dict[Any, set[str]],
+    log_extra: dict[str, Any],
 ) -> None:
     """The batch's writes: new leads routed and inserted together, merged leads updated
     together, then every row's timeline entry in one insert."""
@@ -212,7 +233,7 @@ def _write(
 
     new_leads = [leads[uuid] for uuid in created]
     if new_leads:
-        Lead.objects.bulk_create(new_leads)
+        bulk_insert(new_leads)
         if any(lead.pk is None for lead in new_leads):  # backends without RETURNING
             ids = dict(
                 Lead.objects.filter(uuid__in=created).values_list("uuid", "pk"),
@@ -229,12 +250,18 @@ def _write(
         for lead in changed:
             lead.updated_at = now
         if changed:
-            Lead.objects.bulk_update(changed, sorted(fields))
+            bulk_update(changed, sorted(fields))
+    # New leads' tags in one insert; a merged lead's tags replace its current ones.
+    through = Lead.tags.through
+    links = []
     for result in results:
-        if result.outcome in ("created", "updated") and result.tags is not None:
-            _set_tags(
-                result.lead, result.tags, result.changes, creating=result.outcome == "created"
-            )
+        if result.outcome == "created" and result.tags:
+            links += [through(lead_id=result.lead.pk, tag_id=tag.pk) for tag in result.tags]
+            result.changes["tags"] = {"from": [], "to": sorted(t.name for t in result.tags)}
+    through.objects.bulk_create(links, ignore_conflicts=True)
+    for result in results:
+        if result.outcome == "updated" and result.tags is not None:
+            _set_tags(result.lead, result.tags, result.changes, creating=False)
         if result.outcome == "updated" and "status" in result.changes:
             _cancel_messages_for_status(result.lead, result.changes)
 
@@ -249,7 +276,9 @@ def _write(
                     type=change_type(actor),
                     event="lead_created",
                     summary="Lead created",
-                    input=_log_input("lead_created", actor, result.changes, {"bulk": True}),
+                    input=_log_input(
+                        "lead_created", actor, result.changes, {"bulk": True, **log_extra}
+                    ),
                     save=False,
                 )
             )
@@ -264,11 +293,13 @@ def _write(
                     type=ActionLog.Type.MERGE,
                     event="lead_merged",
                     summary=f"Merged an incoming lead (matched by {result.matched_by})",
-                    input=_log_input("lead_merged", actor, result.changes, {"bulk": True}),
+                    input=_log_input(
+                        "lead_merged", actor, result.changes, {"bulk": True, **log_extra}
+                    ),
                     save=False,
                 )
             )
-    ActionLog.objects.bulk_create(logs)
+    bulk_insert(logs)
 
 
 def _assignment_entry(workspace: Workspace, actor: Actor, result: BulkRowResult) -> ActionLog:

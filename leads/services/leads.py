@@ -252,13 +252,15 @@ def _apply(
     def fail(name: str, err: ValidationError) -> None:
         errors.setdefault(name, []).extend(err.messages)
 
-    def set_value(name: str, value: Any) -> None:
+    def set_value(name: str, value: Any, stored: Any = None) -> None:
+        """Set a field, noting the change; `stored` is what the field holds when that
+        is not `value` itself (a parsed phone number for its E.164 text)."""
         old = getattr(lead, name)
         if name == "phone":
             old = lead.phone_e164
         if old != value:
             changes[name] = {"from": _json_value(old), "to": _json_value(value)}
-        setattr(lead, name, value)
+        setattr(lead, name, value if stored is None else stored)
 
     for name in sorted(PLAIN_FIELDS & set(data)):
         value = data[name]
@@ -306,7 +308,7 @@ def _apply(
         else:
             try:
                 info = phone_normalize(raw, region=workspace.default_region)
-                set_value("phone", info.e164)
+                set_value("phone", info.e164, stored=info.phone_number())
                 lead.phone_last10 = info.last10
                 phone_zone = info.timezone
             except ValidationError as err:

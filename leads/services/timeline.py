@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from leads.actors import Actor
 from leads.models import ActionLog, Lead, Workspace
+from leads.services.inserts import new_instance
 
 
 def actionlog_record(
@@ -26,27 +27,32 @@ def actionlog_record(
     """One timeline entry with who did it and the (masked) request behind it."""
     now = timezone.now()
     request = actor.request
-    log = ActionLog(
-        workspace=workspace,
-        lead=lead,
-        lead_pk=lead.pk if lead is not None else None,
-        type=type,
-        status=status,
-        event=event,
-        summary=summary[:255],
-        description=description,
-        input=input,
-        output=output,
-        actor_user=actor.user,
-        actor_key=actor.api_key,
-        actor_label=actor.label[:255],
-        request_method=request.method if request else "",
-        request_path=(request.path if request else "")[:500],
-        request_ip=request.ip if request else None,
-        request_headers=request.headers if request else None,
-        completed_at=now if status == ActionLog.Status.COMPLETED else None,
-        created_at=now,
-        **extra,
+    # new_instance: bulk writers (imports) build two entries per row; the usual
+    # keyword constructor was a fifth of an import's time.
+    log = new_instance(
+        ActionLog,
+        {
+            "workspace": workspace,
+            "lead": lead,
+            "lead_pk": lead.pk if lead is not None else None,
+            "type": type,
+            "status": status,
+            "event": event,
+            "summary": summary[:255],
+            "description": description,
+            "input": input,
+            "output": output,
+            "actor_user": actor.user,
+            "actor_key": actor.api_key,
+            "actor_label": actor.label[:255],
+            "request_method": request.method if request else "",
+            "request_path": (request.path if request else "")[:500],
+            "request_ip": request.ip if request else None,
+            "request_headers": request.headers if request else None,
+            "completed_at": now if status == ActionLog.Status.COMPLETED else None,
+            "created_at": now,
+            **extra,
+        },
     )
     if save:
         log.save()

@@ -1,0 +1,47 @@
+"""lead_bulk_upsert's options used by imports: always create, creation defaults, timeline
+extras, and matching that skips merged-away leads."""
+
+from leads.models import ActionLog, Lead
+from leads.services.bulk import lead_bulk_upsert
+
+
+def test_create_makes_a_new_lead_even_for_a_duplicate(ws_a, actor_a, make_lead):
+    make_lead(first_name="Old", email="same@x.test")
+    results = lead_bulk_upsert(
+        workspace=ws_a,
+        actor=actor_a,
+        rows=[
+            {"first_name": "New", "email": "SAME@x.test"},
+            {"first_name": "Again", "email": "same@x.test"},
+        ],
+        on_duplicate="create",
+    )
+    assert [r.outcome for r in results] == ["created", "created"]
+    assert Lead.objects.filter(email_normalized="same@x.test").count() == 3
+
+
+def test_creation_defaults_apply_to_new_leads_only(ws_a, actor_a, bob, make_lead):
+    existing = make_lead(first_name="Old", email="old@x.test")
+    results = lead_bulk_upsert(
+        workspace=ws_a,
+        actor=actor_a,
+        rows=[{"email": "old@x.test", "company": "Co"}, {"email": "new@x.test"}],
+        create_defaults={"assignee": bob, "source_type": "import"},
+        log_extra={"importId": 7},
+    )
+    existing.refresh_from_db()
+    assert (existing.assignee, existing.source_type, existing.company) == (None, "", "Co")
+    new = results[1].lead
+    assert (new.assignee, new.source_type) == (bob, "import")
+    assert ActionLog.objects.get(lead=new, event="lead_created").input["importId"] == 7
+    assert ActionLog.objects.get(lead=existing, event="lead_merged").input["importId"] == 7
+
+
+def test_a_duplicate_goes_to_the_survivor_of_a_merge_not_the_merged_lead(ws_a, actor_a, make_lead):
+    merged = make_lead(first_name="Gone", email="twin@x.test")
+    survivor = make_lead(first_name="Kept", email="twin@x.test")
+    Lead.objects.filter(pk=merged.pk).update(merged_into=survivor)
+    results = lead_bulk_upsert(
+        workspace=ws_a, actor=actor_a, rows=[{"email": "twin@x.test", "company": "Co"}]
+    )
+    assert results[0].lead.pk == survivor.pk
