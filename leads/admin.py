@@ -20,11 +20,14 @@ from leads.models import (
     ActionLog,
     ApiKey,
     CustomField,
+    ImportJob,
+    ImportRow,
     Lead,
     LeadSource,
     Membership,
     Rotation,
     RotationMember,
+    SavedView,
     Stage,
     Tag,
     Team,
@@ -441,3 +444,50 @@ class WebhookDeliveryAdmin(WorkspaceScopedAdmin):
                 f"{inactive} of them go to a disabled or deleted endpoint and will not be "
                 "sent until it is active again.",
             )
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(WorkspaceScopedAdmin):
+    list_display = ["name", "membership", "workspace", "created_at"]
+    search_fields = ["name"]
+    list_select_related = ["membership__user", "workspace"]
+    raw_id_fields = ["membership"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(WorkspaceScopedAdmin):
+    """Imports are run and reverted from the staff Imports page; here they are read."""
+
+    list_display = [
+        "original_name",
+        "workspace",
+        "status",
+        "total_rows",
+        "created_count",
+        "updated_count",
+        "failed_count",
+        "created_at",
+    ]
+    list_filter = ["status", "file_format"]
+    search_fields = ["original_name"]
+    list_select_related = ["workspace"]
+    readonly_fields = [f.name for f in ImportJob._meta.concrete_fields if f.name != "id"]
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False
+
+
+@admin.register(ImportRow)
+class ImportRowAdmin(WorkspaceScopedAdmin):
+    list_display = ["job", "row_number", "outcome", "matched_by", "lead_id"]
+    list_filter = ["outcome"]
+    search_fields = ["=job__id"]
+    raw_id_fields = ["job", "lead"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportRow | None = None) -> bool:
+        return False

@@ -13,9 +13,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str | None = None) -> str:
-    """A string; required when no default is given."""
+    """A string; required when no default is given. Set but empty counts as unset."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or value == "":
         if default is None:
             raise ImproperlyConfigured(f"Set the environment variable {name}.")
         return default
