@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import BadRequest
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db import connections
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ from leads.models import (
 from leads.services.routing import rotation_preview
 
 BOARD_CARDS_PER_COLUMN = 50
+# A column's figures are exact up to this many leads; past it the board says "10,000+".
+BOARD_EXACT_UP_TO = 10_000
 TIMELINE_PAGE = 50
 
 
@@ -180,6 +183,8 @@ class BoardColumn:
     count: int
     total_volume: int
     cards: list[Lead]
+    # More than BOARD_EXACT_UP_TO leads: `count` is that limit and the total is left out.
+    capped: bool = False
 
     @property
     def key(self) -> str:
@@ -190,28 +195,38 @@ class BoardColumn:
         return max(self.count - len(self.cards), 0)
 
 
+def _column_figures(leads: QuerySet) -> tuple[int, int, bool]:
+    """(count, total monthly volume, capped) of one column, reading at most
+    BOARD_EXACT_UP_TO + 1 index entries however many leads the column holds."""
+    sample = leads.order_by().values("monthly_transaction_volume")[: BOARD_EXACT_UP_TO + 1]
+    sql, params = sample.query.sql_with_params()
+    with connections[leads.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(monthly_transaction_volume), 0) FROM ({sql}) AS col",
+            params,
+        )
+        count, volume = cursor.fetchone()
+    if count > BOARD_EXACT_UP_TO:
+        return BOARD_EXACT_UP_TO, 0, True
+    return count, int(volume), False
+
+
 def board_columns(leads: QuerySet, stages: list[Stage]) -> list[BoardColumn]:
     """One column per stage (plus "No stage" when any lead has none): how many leads,
-    their total monthly volume, and the newest cards. One grouped query for the figures
-    and one per column for its cards, whatever the number of leads."""
-    figures = {
-        row["stage"]: row
-        for row in leads.values("stage")
-        .annotate(n=Count("id"), volume=Sum("monthly_transaction_volume"))
-        .order_by()
-    }
+    their total monthly volume, and the newest cards. Two queries per column, each
+    bounded: a column of a million leads costs what one of ten thousand does."""
     cards = leads.select_related("assignee__user").order_by("-created_at", "-id")
     columns = []
     keys: list[Stage | None] = list(stages)
-    if figures.get(None):
+    if leads.filter(stage__isnull=True).exists():
         keys.append(None)
     for stage in keys:
-        row = figures.get(stage.pk if stage else None, {})
-        count = row.get("n", 0)
+        in_column = leads.filter(stage=stage) if stage else leads.filter(stage__isnull=True)
+        count, volume, capped = _column_figures(in_column)
         column_cards = list(cards.filter(stage=stage)[:BOARD_CARDS_PER_COLUMN]) if count else []
         for card in column_cards:
             card.stage = stage  # the column already knows it: no query per card
-        columns.append(BoardColumn(stage, count, row.get("volume") or 0, column_cards))
+        columns.append(BoardColumn(stage, count, volume, column_cards, capped))
     return columns
 
 

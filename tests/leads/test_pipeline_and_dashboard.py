@@ -46,11 +46,31 @@ def test_the_board_runs_a_fixed_number_of_queries(
     for i in range(40):
         make_lead(first_name=f"L{i}", stage=stages[i % 2], assignee=alice)
     client.force_login(alice.user)
-    # Session, user, memberships, the filter's five choice lists, stages, the grouped
-    # figures, then one query per column: the same for 40 leads or a million.
-    with django_assert_num_queries(12):
+    # Session, user, memberships, the filter's five choice lists, stages, whether any
+    # lead has no stage, then two bounded queries per column (figures, cards): the same
+    # for 40 leads or a million.
+    with django_assert_num_queries(14):
         response = client.get("/pipeline/")
     assert sum(c.count for c in response.context["columns"]) == 40
+
+
+def test_a_column_past_the_exact_limit_says_so_instead_of_adding_up_every_lead(
+    client, alice, ws_a, make_lead, monkeypatch
+):
+    from leads import selectors
+
+    monkeypatch.setattr(selectors, "BOARD_EXACT_UP_TO", 5)
+    stages = _stages(ws_a)
+    for i in range(8):
+        make_lead(first_name=f"Big{i}", stage=stages[0], monthly_transaction_volume=100)
+    for i in range(3):
+        make_lead(first_name=f"Small{i}", stage=stages[1], monthly_transaction_volume=100)
+    client.force_login(alice.user)
+    response = client.get("/pipeline/")
+    big, small = response.context["columns"][:2]
+    assert (big.count, big.capped, big.total_volume) == (5, True, 0)
+    assert (small.count, small.capped, small.total_volume) == (3, False, 300)
+    assert "5+ leads" in response.text and "$300/mo" in response.text
 
 
 def test_moving_a_card_changes_the_stage_and_answers_with_the_board(client, bob, ws_a, make_lead):
