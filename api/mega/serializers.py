@@ -261,12 +261,42 @@ class MegaLeadOutput(serializers.Serializer):
         return mega_status(lead)
 
     def to_representation(self, lead: Lead) -> dict[str, Any]:
-        data = super().to_representation(lead)
-        for key in ("source_platform", "source_type", "contact_name", "contact_phone"):
-            data[key] = data[key] or None
-        data["contact_email"] = data["contact_email"] or None
-        if not self.context.get("include_custom_fields", True):
-            data.pop("custom_fields", None)
+        # Built directly rather than field by field: the declared fields above describe
+        # the shape (OpenAPI); walking them per lead cost more than a page's queries.
+        stage, owner = lead.stage, lead.assignee
+        data: dict[str, Any] = {
+            "id": str(lead.uuid),
+            "customer_id": str(self.context["workspace"].uuid),
+            "source_platform": lead.source_platform or None,
+            "source_type": lead.source_type or None,
+            "status": mega_status(lead),
+            "created_at": mega_time(lead.created_at),
+            "updated_at": mega_time(lead.updated_at),
+            "contact_name": lead.full_name or None,
+            "contact_phone": lead.phone_e164 or None,
+            "contact_email": lead.email or None,
+            "score": lead.score,
+            "qualified": lead.qualified,
+            "current_stage": (
+                {
+                    "id": str(stage.uuid),
+                    "slug": stage.slug,
+                    "name": stage.name,
+                    "color": stage.color,
+                }
+                if stage is not None
+                else None
+            ),
+            "owner": (
+                {"id": str(owner.pk), "name": owner.name, "role_name": owner.get_role_display()}
+                if owner is not None
+                else None
+            ),
+            "last_interaction_at": mega_time(lead.last_interaction_at),
+            "interaction_count": lead.interaction_count,
+        }
+        if self.context.get("include_custom_fields", True):
+            data["custom_fields"] = dict(lead.custom_fields or {})
         return data
 
 
