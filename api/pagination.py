@@ -6,6 +6,7 @@ no scan), and the response says so with the header `Total-Count-Estimated: true`
 SQLite deployments are small, so they always count exactly."""
 
 import json
+from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -34,3 +35,16 @@ def count_or_estimate(qs: QuerySet, *, exact_up_to: int) -> tuple[int, bool]:
     if connections[qs.db].vendor != "postgresql":
         return qs.count(), False
     return max(planner_estimate(qs), seen), True
+
+
+def page_rows(qs: QuerySet, offset: int, limit: int) -> list[Any]:
+    """Rows `offset` to `offset + limit` of an ordered queryset. Deep pages skip ids only
+    (a narrow read, often index-only) and then load just the page's rows, instead of
+    reading every skipped row whole."""
+    if offset == 0:
+        return list(qs[:limit])
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+    if not ids:
+        return []
+    by_id = {row.pk: row for row in qs.filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework.request import Request
 
+from api.pagination import page_rows
+
 ON_EACH_SIDE = 3
 
 
@@ -37,7 +39,7 @@ def laravel_page(
     cap = settings.AUTOCALLS_LIST_COUNT_CAP
     offset = (page - 1) * per_page
     # One row more than the page tells whether another page follows, whatever the count.
-    rows = list(queryset[offset : offset + per_page + 1])
+    rows = page_rows(queryset, offset, per_page + 1)
     has_more = len(rows) > per_page
     rows = rows[:per_page]
     counted = queryset.order_by()[: cap + 1].count()

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from api.pagination import ESTIMATED_HEADER, count_or_estimate
+from api.pagination import ESTIMATED_HEADER, count_or_estimate, page_rows
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -86,7 +86,7 @@ class Page:
 def paginate(qs: QuerySet, params: PageParams) -> Page:
     """One page of an ordered queryset and its (capped) count."""
     total, exact = count_rows(qs)
-    rows = list(qs[params.offset : params.offset + params.page_size]) if total else []
+    rows = page_rows(qs, params.offset, params.page_size) if total else []
     return Page(rows=rows, total=total, exact=exact, params=params)
 
 

@@ -450,12 +450,12 @@ class PulseLead(serializers.Serializer):
     def get_auditLog(self, lead: Lead) -> list[dict[str, Any]]:
         workspace: Workspace = self.context["workspace"]
         emails = self.context.get("member_emails", {})
-        return [
-            PulseAuditLogEntry(
-                audit_entry(log, account_id=workspace.account_id, emails=emails)
-            ).data
+        entries = [
+            audit_entry(log, account_id=workspace.account_id, emails=emails)
             for log in lead.audit_entries
         ]
+        # One serializer for all entries: DRF copies its fields for every instance.
+        return PulseAuditLogEntry(entries, many=True).data
 
 
 _ID = {"min_value": 1, "max_value": 2**63 - 1}

@@ -287,11 +287,17 @@ class Lead(TimeStampedModel):
     source_platform = models.CharField(max_length=32, blank=True, choices=SourcePlatform.choices)
     source_type = models.CharField(max_length=32, blank=True, choices=SourceType.choices)
     lead_line = models.CharField(max_length=16, blank=True, choices=LeadLine.choices)
+    # Served by leads_lead_source_created / leads_lead_team_created (see Meta.indexes).
     lead_source = models.ForeignKey(
-        LeadSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        LeadSource,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads", db_index=False
     )
 
     # Work
@@ -399,6 +405,13 @@ class Lead(TimeStampedModel):
             ),
             # Pipeline board and the stage filter of the lead list.
             models.Index(fields=["workspace", "stage", "created_at"], name="leads_lead_ws_stage"),
+            # A team's or a lead source's leads, newest first (Pulse teamId/leadSourceId
+            # filters, staff list filters; deep pages are an index range). A team or source
+            # belongs to one workspace, so no workspace column is needed in front.
+            models.Index(fields=["team", "created_at", "id"], name="leads_lead_team_created"),
+            models.Index(
+                fields=["lead_source", "created_at", "id"], name="leads_lead_source_created"
+            ),
             # "My leads" for agents and the assignee filter.
             models.Index(
                 fields=["workspace", "assignee", "created_at"], name="leads_lead_ws_assignee"
