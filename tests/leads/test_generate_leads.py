@@ -17,7 +17,7 @@ def demo():
     call_command("seed_demo", "--workspace", "Gen Co", stdout=io.StringIO())
 
 
-def generate(count: int) -> str:
+def generate(count: int, *extra: str) -> str:
     out = io.StringIO()
     call_command(
         "generate_leads",
@@ -29,6 +29,7 @@ def generate(count: int) -> str:
         "3",
         "--batch",
         "700",
+        *extra,
         stdout=out,
         stderr=io.StringIO(),
     )
@@ -74,10 +75,10 @@ def test_it_generates_realistic_leads_with_valid_phones_and_timeline(demo):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # two connections write: the data must be committed
 def test_it_generates_the_same_kind_of_leads_inside_postgresql(demo):
     assert connection.vendor == "postgresql"
-    generate(2000)
+    generate(2000, "--jobs", "2")
     check_generated(2000)
 
 

@@ -11,6 +11,7 @@ batch, no round trip per row); elsewhere with bulk_create."""
 
 import json
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -138,6 +139,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="Random seed (SQLite only)")
         parser.add_argument("--batch", type=int, default=100_000)
         parser.add_argument("--days", type=int, default=365, help="Spread creation over N days")
+        parser.add_argument(
+            "--jobs", type=int, default=1, help="Parallel connections (PostgreSQL only)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -157,14 +161,38 @@ class Command(BaseCommand):
         else:
             writer = _RowWriter(workspace, refs, plan, options["days"], options["seed"])
         started = time.perf_counter()
-        done = values = 0
         batch = max(1, options["batch"])
-        while done < count:
-            size = min(batch, count - done)
-            values += writer.write(size)
-            done += size
-            rate = done / (time.perf_counter() - started)
-            self.stderr.write(f"\r{done:,}/{count:,} leads, {rate:,.0f}/s", ending="")
+        sizes = [min(batch, count - start) for start in range(0, count, batch)]
+        jobs = options["jobs"] if connection.vendor == "postgresql" else 1
+        progress = {"done": 0, "values": 0}
+        lock = threading.Lock()
+
+        def run(my_sizes: list[int]) -> None:
+            try:
+                for size in my_sizes:
+                    added = writer.write(size)
+                    with lock:
+                        progress["done"] += size
+                        progress["values"] += added
+                        rate = progress["done"] / (time.perf_counter() - started)
+                        self.stderr.write(
+                            f"\r{progress['done']:,}/{count:,} leads, {rate:,.0f}/s", ending=""
+                        )
+            finally:
+                if jobs > 1:
+                    connection.close()
+
+        # PostgreSQL generates the rows itself, one backend per connection: a second
+        # connection puts the second core to work.
+        if jobs > 1:
+            threads = [threading.Thread(target=run, args=(sizes[i::jobs],)) for i in range(jobs)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        else:
+            run(sizes)
+        done, values = progress["done"], progress["values"]
         writer.finish()
         elapsed = time.perf_counter() - started
         self.stderr.write("")
