@@ -45,7 +45,7 @@ from leads.services.leads import lead_create
 from leads.services.merge import lead_merge
 from tests.reliability.routes import STAFF_ROUTES
 from tests.reliability.test_tenancy import fill, snapshot, staff_call
-from tests.reliability.world import csv_upload
+from tests.reliability.world import Tenant, csv_upload
 
 ROOT = Path(settings.BASE_DIR)
 PRODUCTION_ENV = {
@@ -210,7 +210,7 @@ def _url_name(action: str) -> str:
     return f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
 
 
-def _more_states(tenant) -> list[tuple[str, str]]:
+def _more_states(tenant: Tenant) -> list[tuple[str, str]]:
     """Pages whose forms show only in a state the world does not start in, and who sees
     them: an import that is running (stop) and one that is done (revert), a stopped
     campaign (start) and a manager's saved view (fill a campaign from it), a merged lead
