@@ -43,7 +43,7 @@ from tests.conftest import make_member, make_rotation
 ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # Ids that name something an agent may not touch when it is a colleague's (a lead
 # assigned to someone else, its messages and timeline, someone else's import).
-COLLEAGUE_IDS = ("lead_pk", "twin_pk", "log", "draft", "followup", "import_job")
+COLLEAGUE_IDS = ("lead_pk", "log", "draft", "followup", "import_job")
 
 
 def csv_upload(name: str, prefix: str) -> SimpleUploadedFile:
@@ -132,7 +132,6 @@ class Tenant:
         messages and timeline, and the import."""
         return self.ids | {
             "lead_pk": self.colleague_lead.pk,
-            "twin_pk": self.twin.pk,
             "log": self.colleague_log.pk,
             "draft": self.colleague_draft.pk,
             "followup": self.colleague_followup.pk,
