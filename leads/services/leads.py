@@ -657,15 +657,17 @@ def lead_upsert(
     return UpsertResult(write=write, outcome="created", matched_by=None, lead=write.lead)
 
 
-def lead_matching(lead: Lead, *, limit: int = 50) -> list[Lead]:
+def lead_matching(
+    lead: Lead, *, limit: int = 50, among: models.QuerySet | None = None
+) -> list[Lead]:
     """Other leads of the workspace sharing this lead's phone or email, newest first
-    (test leads neither match nor are matched)."""
+    (test leads neither match nor are matched); only those in `among` when given (the
+    leads a member may see)."""
     if lead.is_test:
         return []
+    leads = among if among is not None else Lead.objects.all()
     return list(
-        Lead.objects.matching(
-            lead.workspace, email_key=lead.email_normalized, phone_key=lead.phone_last10
-        )
+        leads.matching(lead.workspace, email_key=lead.email_normalized, phone_key=lead.phone_last10)
         .exclude(pk=lead.pk)
         .exclude(is_test=True)
         .select_related("assignee__user", "stage")

@@ -188,9 +188,7 @@ class LeadDetailView(LeadView, TemplateView):
             stage_form=StageForm(workspace=self.workspace, initial={"stage": lead.stage}),
             assign_form=AssignForm(workspace=self.workspace),
             opt_out_form=OptOutForm(),
-            matches=[m for m in lead_matching(lead) if m.merged_into_id is None]
-            if not lead.merged_into_id
-            else [],
+            matches=self.visible_matches(),
             last_assignment=ActionLog.objects.for_lead(lead)
             .filter(type=ActionLog.Type.ASSIGNMENT)
             .first(),
@@ -203,6 +201,14 @@ class LeadDetailView(LeadView, TemplateView):
             "message_form", MessageForm(zone=self.zone, initial={"channel": "EMAIL"})
         )
         return context
+
+    def visible_matches(self) -> list[Lead]:
+        """Possible duplicates of the lead among the leads this member may see: an agent
+        is not shown a colleague's lead here any more than in the lead list."""
+        if self.lead.merged_into_id:
+            return []
+        matches = lead_matching(self.lead, among=self.visible_leads())
+        return [m for m in matches if m.merged_into_id is None]
 
     def open_merge_log(self) -> ActionLog | None:
         """For a lead merged into another: the survivor's merge entry, if undoable."""

@@ -167,6 +167,19 @@ def test_merge_through_an_agent_requires_both_leads_visible(client, bob, alice, 
     assert client.get(f"/leads/{survivor.pk}/merge/{merged.pk}/").status_code == 404
 
 
+def test_an_agent_is_not_shown_a_colleagues_lead_among_the_matches(client, bob, alice, pair):
+    survivor, merged = pair
+    lead_update(lead=merged, actor=Actor.system(), data={"assignee": alice, "first_name": "Zelda"})
+    client.force_login(alice.user)
+    assert f"/leads/{survivor.pk}/merge/{merged.pk}/" in client.get(f"/leads/{survivor.pk}/").text
+    client.force_login(bob.user)
+    page = client.get(f"/leads/{survivor.pk}/").text
+    assert "Zelda" not in page and f"/leads/{merged.pk}/" not in page
+    assert "No other lead shares this email or phone." in page
+    lead_update(lead=merged, actor=Actor.system(), data={"assignee": bob})
+    assert f"/leads/{merged.pk}/" in client.get(f"/leads/{survivor.pk}/").text
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_people_merging_the_same_pair_at_once_get_exactly_one_merge(ws_a, alice, make_lead):

@@ -1,17 +1,29 @@
 """Fixtures of the reliability battery, and the figures it reports at the end of a run."""
 
+from collections import Counter
+
 import pytest
 
 from leads.services import webhooks
 from tests.reliability.world import Tenant, build_tenant
 
 FIGURES: list[str] = []
+# Calls the tenancy matrix made, by face ("api", "staff"), and the route-methods walked.
+MATRIX_CALLS: Counter[str] = Counter()
+MATRIX_ROUTES: Counter[str] = Counter()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if FIGURES:
+    lines = list(FIGURES)
+    if MATRIX_CALLS:
+        faces = ", ".join(
+            f"{face}: {MATRIX_ROUTES[face]} route-methods, {MATRIX_CALLS[face]:,} calls"
+            for face in sorted(MATRIX_CALLS)
+        )
+        lines.append(f"TENANCY MATRIX {faces}")
+    if lines:
         terminalreporter.write_sep("=", "reliability figures")
-        for line in FIGURES:
+        for line in lines:
             terminalreporter.write_line(line)
 
 

@@ -292,10 +292,16 @@ API_ROUTES: list[ApiRoute] = [
 
 @dataclass(frozen=True)
 class StaffRoute:
-    """One method of one staff page. `role` is the weakest role allowed; `ok` what that
-    role gets; `foreign` what a member gets for another workspace's (or, for an agent, a
-    colleague's) objects: 404, or for a form that names ids in its body, the page's own
-    refusal (it must change nothing either way)."""
+    """One method of one staff page. `role` is the weakest role allowed; `ok` what a
+    member with that role or a stronger one gets (or per caller: {"agent": …, "owner":
+    …}); `foreign` what a member gets for another workspace's objects: 404, or for a
+    form that names ids in its body, the page's own refusal (it must change nothing
+    either way); `colleague` the same for an agent and a colleague's lead or import
+    (default: `foreign`); `mixed` what a member gets when the first id the call names is
+    their own and the later ones another workspace's: 404 when one of those is in the
+    path, else the page's refusal of a foreign id in its form (default: `foreign`);
+    `upload` a file field that gets a fresh small CSV on every call; `gate` a workspace
+    setting without which agents are refused (403) although their role would do."""
 
     name: str
     method: str
@@ -304,15 +310,67 @@ class StaffRoute:
     ok: int | dict[str, int] = 200
     body: dict[str, Any] = field(default_factory=dict)
     foreign: int = 404
+    colleague: int | None = None
+    mixed: int | None = None
+    upload: str = ""
+    gate: str = ""
 
     @property
     def names_objects(self) -> bool:
         return bool(PLACEHOLDER.search(self.path + json.dumps(self.body)))
 
+    def names(self, placeholders: tuple[str, ...]) -> bool:
+        text = self.path + json.dumps(self.body)
+        return any("{" + name + "}" in text for name in placeholders)
+
+    @property
+    def later_placeholders(self) -> list[str]:
+        """The ids a call names after its first one (a lead's item in the path, a stage
+        or a team in the form): each must be looked up inside the caller's workspace
+        (and the first object), never on its own."""
+        found = PLACEHOLDER.findall(self.path + json.dumps(self.body))
+        return [m[1:-1] for m in dict.fromkeys(found)][1:]
+
+    @property
+    def mixed_status(self) -> int:
+        if any("{" + name + "}" in self.path for name in self.later_placeholders):
+            return 404
+        return self.foreign if self.mixed is None else self.mixed
+
     @property
     def id(self) -> str:
         return f"{self.method.upper()} {self.path}"
 
+
+IMPORTS = "agents_can_import"
+# One seat row of the rotation form (Django's formset management form included).
+SEATS = {
+    "seats-TOTAL_FORMS": "1",
+    "seats-INITIAL_FORMS": "0",
+    "seats-MIN_NUM_FORMS": "0",
+    "seats-MAX_NUM_FORMS": "50",
+    "seats-0-member": "{member}",
+    "seats-0-weight": "2",
+    "seats-0-ORDER": "1",
+}
+WEBHOOK_FORM = {
+    "url": "https://hooks.example.com/matrix",
+    "event_types": ["lead.created", "lead.updated"],
+    "timeout_seconds": "10",
+    "retry_attempts": "5",
+    "is_active": "on",
+}
+CAMPAIGN_FORM = {
+    "timezone": "America/New_York",
+    "allowed_hours_start": "09:00",
+    "allowed_hours_end": "17:00",
+    "allowed_days": ["monday", "tuesday", "wednesday"],
+    "max_calls_in_parallel": "2",
+    "max_retries": "1",
+    "retry_interval_minutes": "60",
+    "variables": "offer",
+    "script": "Hello, this is Leadbook calling.",
+}
 
 STAFF_ROUTES: list[StaffRoute] = [
     StaffRoute("leads:dashboard", "get", "/"),
@@ -329,12 +387,12 @@ STAFF_ROUTES: list[StaffRoute] = [
     ),
     StaffRoute("leads:lead_export", "get", "/leads/export.csv"),
     StaffRoute("leads:saved_view_create", "post", "/leads/views/", ok=302, body={"name": "Matrix"}),
-    # The world's saved view is the viewer's own; to the agent it is a colleague's: 404.
+    # The world's saved view is the viewer's own; to anyone else it is a colleague's: 404.
     StaffRoute(
         "leads:saved_view_delete",
         "post",
         "/leads/views/{saved_view}/delete/",
-        ok={"viewer": 302, "agent": 404},
+        ok={"viewer": 302, "agent": 404, "owner": 404},
     ),
     StaffRoute("leads:lead_create", "get", "/leads/new/", role="agent"),
     StaffRoute(
@@ -362,6 +420,7 @@ STAFF_ROUTES: list[StaffRoute] = [
         role="agent",
         ok=302,
         body={"stage": "{stage}"},
+        mixed=302,  # back to the lead: "choose a stage of this workspace"
     ),
     StaffRoute(
         "leads:lead_assign",
@@ -415,6 +474,297 @@ STAFF_ROUTES: list[StaffRoute] = [
         role="agent",
         ok=302,
         body={"lead": "{lead_pk}", "stage": "{stage}"},
+        mixed=302,  # back to the board: "that stage does not exist in this workspace"
+    ),
+    # --- the lead page: checklist, status, documents, follow-ups and drafts ---
+    StaffRoute(
+        "checklists:lead_checklist_item",
+        "post",
+        "/leads/{lead_pk}/checklist/{item}/",
+        role="agent",
+        ok=302,
+        body={"item{item}-value": "98-7654321", "item{item}-status": ""},
+    ),
+    StaffRoute(
+        "checklists:lead_status",
+        "post",
+        "/leads/{lead_pk}/status/",
+        role="agent",
+        ok=302,
+        body={"lead-status": "review"},
+    ),
+    StaffRoute(
+        "checklists:lead_document_upload",
+        "post",
+        "/leads/{lead_pk}/documents/",
+        role="agent",
+        ok=302,
+        body={"upload-item": "{item_uuid}"},
+        upload="upload-files",
+        mixed=302,  # back to the lead: that item is not a choice
+    ),
+    StaffRoute(
+        "leads:lead_message_create",
+        "post",
+        "/leads/{lead_pk}/messages/",
+        role="agent",
+        ok=302,
+        body={"channel": "EMAIL", "subject": "Hello", "body": "Matrix draft", "intent": "draft"},
+    ),
+    StaffRoute(
+        "leads:lead_draft_approve",
+        "post",
+        "/leads/{lead_pk}/messages/{draft}/approve/",
+        role="agent",
+        ok=302,
+        body={"send_at": ""},
+    ),
+    StaffRoute(
+        "leads:lead_message_cancel",
+        "post",
+        "/leads/{lead_pk}/messages/{followup}/cancel/",
+        role="agent",
+        ok=302,
+    ),
+    # --- settings: owners and admins only, every method ---
+    StaffRoute("leads:settings_routing", "get", "/settings/routing/", role="admin"),
+    StaffRoute("leads:settings_team_new", "get", "/settings/routing/teams/new/", role="admin"),
+    StaffRoute(
+        "leads:settings_team_new",
+        "post",
+        "/settings/routing/teams/new/",
+        role="admin",
+        ok=302,
+        body={"name": "Matrix team", "is_active": "on", "members": ["{member}"]},
+        foreign=200,  # the form is shown again: that member is not a choice here
+    ),
+    StaffRoute("leads:settings_team", "get", "/settings/routing/teams/{team}/", role="admin"),
+    StaffRoute(
+        "leads:settings_team",
+        "post",
+        "/settings/routing/teams/{team}/",
+        role="admin",
+        ok=302,
+        body={"name": "Renamed team", "is_active": "on", "members": ["{member}"]},
+        mixed=200,  # the form again: that member is not a choice here
+    ),
+    StaffRoute("leads:settings_source_new", "get", "/settings/routing/sources/new/", role="admin"),
+    StaffRoute(
+        "leads:settings_source_new",
+        "post",
+        "/settings/routing/sources/new/",
+        role="admin",
+        ok=302,
+        body={"name": "Matrix source", "team": "{team}", "is_active": "on"},
+        foreign=200,
+    ),
+    StaffRoute("leads:settings_source", "get", "/settings/routing/sources/{source}/", role="admin"),
+    StaffRoute(
+        "leads:settings_source",
+        "post",
+        "/settings/routing/sources/{source}/",
+        role="admin",
+        ok=302,
+        body={"name": "Renamed source", "team": "{team}", "is_active": "on"},
+        mixed=200,
+    ),
+    StaffRoute(
+        "leads:settings_rotation_new", "get", "/settings/routing/rotations/new/", role="admin"
+    ),
+    StaffRoute(
+        "leads:settings_rotation_new",
+        "post",
+        "/settings/routing/rotations/new/",
+        role="admin",
+        ok=302,
+        body={"name": "Matrix rotation", "team": "{team}", "status": "queued", **SEATS},
+        foreign=200,
+    ),
+    StaffRoute(
+        "leads:settings_rotation",
+        "get",
+        "/settings/routing/rotations/{rotation}/",
+        role="admin",
+    ),
+    StaffRoute(
+        "leads:settings_rotation",
+        "post",
+        "/settings/routing/rotations/{rotation}/",
+        role="admin",
+        ok=302,
+        body={"name": "Renamed rotation", "team": "{team}", "status": "active", **SEATS},
+        mixed=200,
+    ),
+    StaffRoute(
+        "leads:settings_seat_availability",
+        "post",
+        "/settings/routing/rotations/{rotation}/seats/{seat}/availability/",
+        role="admin",
+        ok=302,
+        body={"taking_leads": "false"},
+    ),
+    StaffRoute("leads:settings_api_keys", "get", "/settings/api-keys/", role="admin"),
+    StaffRoute(
+        "leads:settings_api_keys",
+        "post",
+        "/settings/api-keys/",
+        role="admin",
+        ok=201,
+        body={"name": "Matrix key", "scopes": ["leads:read"]},
+    ),
+    StaffRoute(
+        "leads:settings_api_key_revoke",
+        "post",
+        "/settings/api-keys/{api_key}/revoke/",
+        role="admin",
+        ok=302,
+    ),
+    StaffRoute("leads:settings_webhooks", "get", "/settings/webhooks/", role="admin"),
+    StaffRoute(
+        "leads:settings_webhooks",
+        "post",
+        "/settings/webhooks/",
+        role="admin",
+        ok=201,
+        body={**WEBHOOK_FORM, "payload_format": "standard"},
+    ),
+    StaffRoute("leads:settings_webhook", "get", "/settings/webhooks/{webhook_pk}/", role="admin"),
+    StaffRoute(
+        "leads:settings_webhook",
+        "post",
+        "/settings/webhooks/{webhook_pk}/",
+        role="admin",
+        ok=302,
+        body={**WEBHOOK_FORM, "description": "Changed"},
+    ),
+    StaffRoute(
+        "leads:settings_webhook_rotate",
+        "post",
+        "/settings/webhooks/{webhook_pk}/rotate-secret/",
+        role="admin",
+    ),
+    StaffRoute(
+        "leads:settings_webhook_delete",
+        "post",
+        "/settings/webhooks/{webhook_pk}/delete/",
+        role="admin",
+        ok=302,
+    ),
+    StaffRoute(
+        "leads:settings_webhook_redeliver",
+        "post",
+        "/settings/webhooks/{webhook_pk}/deliveries/{delivery}/redeliver/",
+        role="admin",
+        ok=302,
+    ),
+    StaffRoute("leads:settings_audit", "get", "/settings/audit/", role="admin"),
+    StaffRoute("leads:settings_audit_export", "get", "/settings/audit/export.csv", role="admin"),
+    # --- imports: managers and up; agents when the workspace allows it (the world does),
+    # and then only their own imports; viewers never ---
+    StaffRoute("leads:import_list", "get", "/imports/", role="agent", gate=IMPORTS),
+    StaffRoute(
+        "leads:import_list",
+        "post",
+        "/imports/",
+        role="agent",
+        ok=302,
+        upload="file",
+        gate=IMPORTS,
+    ),
+    StaffRoute("leads:import_access", "post", "/imports/access/", role="admin", ok=302),
+    StaffRoute("leads:import_detail", "get", "/imports/{import_job}/", role="agent", gate=IMPORTS),
+    StaffRoute(
+        "leads:import_detail",
+        "post",
+        "/imports/{import_job}/",
+        role="agent",
+        ok=302,
+        body={"action": "start", "on_duplicate": "update", "col_0": "first_name", "col_1": "email"},
+        gate=IMPORTS,
+    ),
+    StaffRoute(
+        "leads:import_progress",
+        "get",
+        "/imports/{import_job}/progress/",
+        role="agent",
+        gate=IMPORTS,
+    ),
+    StaffRoute(
+        "leads:import_errors", "get", "/imports/{import_job}/errors.csv", role="agent", gate=IMPORTS
+    ),
+    # A draft cannot be reverted or stopped: the page says so and changes nothing.
+    StaffRoute(
+        "leads:import_revert",
+        "post",
+        "/imports/{import_job}/revert/",
+        role="agent",
+        ok=302,
+        gate=IMPORTS,
+    ),
+    StaffRoute(
+        "leads:import_cancel",
+        "post",
+        "/imports/{import_job}/cancel/",
+        role="agent",
+        ok=302,
+        gate=IMPORTS,
+    ),
+    # --- campaigns: everyone sees them, agents work the call queue, managers and up
+    # create, change, start, stop and fill them ---
+    StaffRoute("campaigns:list", "get", "/campaigns/"),
+    StaffRoute("campaigns:create", "get", "/campaigns/new/", role="manager"),
+    StaffRoute(
+        "campaigns:create",
+        "post",
+        "/campaigns/new/",
+        role="manager",
+        ok=302,
+        body={**CAMPAIGN_FORM, "name": "Matrix campaign"},
+    ),
+    StaffRoute(
+        "campaigns:enroll_selection",
+        "post",
+        "/campaigns/enroll/",
+        role="manager",
+        ok=302,
+        body={"ids": ["{lead_pk}"], "campaign": "{campaign}", "confirm": "1"},
+        foreign=302,  # back to the lead list: "some selected leads no longer exist"
+        mixed=422,  # the choice again: "choose a campaign"
+    ),
+    StaffRoute("campaigns:detail", "get", "/campaigns/{campaign}/"),
+    StaffRoute("campaigns:edit", "get", "/campaigns/{campaign}/edit/", role="manager"),
+    StaffRoute(
+        "campaigns:edit",
+        "post",
+        "/campaigns/{campaign}/edit/",
+        role="manager",
+        ok=302,
+        body={**CAMPAIGN_FORM, "name": "Renamed campaign"},
+    ),
+    StaffRoute("campaigns:start", "post", "/campaigns/{campaign}/start/", role="manager", ok=302),
+    StaffRoute("campaigns:stop", "post", "/campaigns/{campaign}/stop/", role="manager", ok=302),
+    StaffRoute(
+        "campaigns:enroll_view",
+        "post",
+        "/campaigns/{campaign}/enroll/",
+        role="manager",
+        ok=302,
+        body={"saved_view": "{saved_view}"},
+        mixed=302,  # back to the campaign: "choose one of your saved views"
+    ),
+    StaffRoute("campaigns:queue", "get", "/campaigns/{campaign}/queue/", role="agent"),
+    StaffRoute("campaigns:queue", "post", "/campaigns/{campaign}/queue/", role="agent"),
+    # The agent holds the number; for anyone else it is not theirs to report on (422).
+    StaffRoute(
+        "campaigns:queue_outcome",
+        "post",
+        "/campaigns/{campaign}/queue/{queue_entry}/outcome/",
+        role="agent",
+        ok={"agent": 200, "owner": 422},
+        body={"outcome": "no_answer", "note": "Matrix"},
+    ),
+    StaffRoute(
+        "campaigns:queue_release", "post", "/campaigns/{campaign}/queue/release/", role="agent"
     ),
 ]
 

@@ -13,19 +13,39 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.messages import get_messages
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import connection
 from django.test import Client, override_settings
+from django.urls import resolve
 
 from api.authentication import session_create
-from leads.models import ApiKey, Lead, User, WebhookEndpoint
+from campaigns.models import Campaign
+from leads.actors import Actor
+from leads.models import (
+    ApiKey,
+    ImportJob,
+    Lead,
+    Membership,
+    SavedView,
+    User,
+    WebhookEndpoint,
+    Workspace,
+)
 from leads.services.api_keys import api_key_create
+from leads.services.imports import import_job_create
+from leads.services.leads import lead_create
+from leads.services.merge import lead_merge
 from tests.reliability.routes import STAFF_ROUTES
-from tests.reliability.test_tenancy import fill, snapshot
+from tests.reliability.test_tenancy import fill, snapshot, staff_call
+from tests.reliability.world import Tenant, csv_upload
 
 ROOT = Path(settings.BASE_DIR)
 PRODUCTION_ENV = {
@@ -158,44 +178,107 @@ class _crash_on:
 
 
 class _Forms(HTMLParser):
-    """POST forms of a page and whether each carries Django's CSRF token."""
+    """POST forms of a page, where each posts to (its action and its buttons'
+    formaction) and whether it carries Django's CSRF token."""
 
-    def __init__(self) -> None:
+    def __init__(self, page: str) -> None:
         super().__init__()
+        self.page = page
         self.forms: list[dict] = []
+        self.open = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         values = dict(attrs)
-        if tag == "form" and (values.get("method") or "get").lower() == "post":
-            self.forms.append({"action": values.get("action"), "token": False})
-        elif (
-            tag == "input"
-            and values.get("name") == "csrfmiddlewaretoken"
-            and self.forms
-            and values.get("value")
-        ):
+        if tag == "form":
+            self.open = (values.get("method") or "get").lower() == "post"
+            if self.open:
+                self.forms.append({"actions": [values.get("action") or self.page], "token": False})
+        elif not self.open:
+            return
+        elif tag == "input" and values.get("name") == "csrfmiddlewaretoken" and values.get("value"):
             self.forms[-1]["token"] = True
+        elif tag == "button" and values.get("formaction"):
+            self.forms[-1]["actions"].append(values["formaction"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.open = False
+
+
+def _url_name(action: str) -> str:
+    match = resolve(urlsplit(action).path)
+    return f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+
+
+def _more_states(tenant: Tenant) -> list[tuple[str, str]]:
+    """Pages whose forms show only in a state the world does not start in, and who sees
+    them: an import that is running (stop) and one that is done (revert), a stopped
+    campaign (start) and a manager's saved view (fill a campaign from it), a merged lead
+    (undo, on both leads' pages), the call queue of the agent holding a number (outcome,
+    give back), the lead list of the viewer who owns a saved view (delete), the header
+    of someone in two workspaces (switch)."""
+    owner = tenant.owner
+    running, done = (
+        import_job_create(workspace=tenant.workspace, member=owner, upload=csv_upload(name, "acme"))
+        for name in ("running.csv", "done.csv")
+    )
+    ImportJob.objects.filter(pk=running.pk).update(status=ImportJob.Status.RUNNING)
+    ImportJob.objects.filter(pk=done.pk).update(status=ImportJob.Status.COMPLETED, created_count=1)
+    stopped = Campaign.objects.create(
+        workspace=tenant.workspace, name="Stopped", status=Campaign.Status.STOPPED
+    )
+    SavedView.objects.create(workspace=tenant.workspace, membership=owner, name="Hot", query="")
+    merged = lead_create(
+        workspace=tenant.workspace,
+        actor=Actor(user=owner.user, membership=owner),
+        data={"first_name": "Merged", "email": tenant.lead.email},
+        route=False,
+    ).lead
+    lead_merge(survivor=tenant.lead, merged=merged, actor=Actor.system(), choices={})
+    other = Workspace.objects.create(name="Acme Two")
+    Membership.objects.create(workspace=other, user=owner.user, role=Membership.Role.AGENT)
+    return [
+        ("owner", f"/imports/{running.pk}/"),
+        ("owner", f"/imports/{done.pk}/"),
+        ("owner", f"/campaigns/{stopped.pk}/"),
+        ("owner", f"/leads/{merged.pk}/"),
+        ("agent", f"/campaigns/{tenant.campaign.pk}/queue/"),
+        ("viewer", "/leads/"),
+    ]
 
 
 def test_every_post_form_on_every_staff_page_carries_a_csrf_token(tenant_a):
-    client = Client()
-    client.force_login(tenant_a.owner.user)
-    ids = tenant_a.ids | {"stage": tenant_a.stage.pk}
-    pages = {fill(r.path, ids) for r in STAFF_ROUTES if r.method == "get"}
-    pages |= {"/accounts/password/change/"}
-    anonymous = {"/accounts/login/", "/accounts/password/reset/", "/admin/login/"}
+    """DEP-3: every POST form of every staff page, as each member sees it (owner, agent,
+    viewer), carries the token; and every staff POST route is where at least one of the
+    forms seen posts to, so no form escapes the walk."""
+    members = {"owner": tenant_a.owner, "agent": tenant_a.agent, "viewer": tenant_a.viewer}
+    clients = {}
+    for role, member in members.items():
+        clients[role] = Client()
+        clients[role].force_login(member.user)
+    anonymous = Client()
+    pages = {fill(r.path, tenant_a.ids) for r in STAFF_ROUTES if r.method == "get"}
+    visits = [(role, page) for role in members for page in sorted(pages)]
+    visits += [("owner", "/accounts/password/change/"), *_more_states(tenant_a)]
+    visits += [
+        (None, p) for p in ("/accounts/login/", "/accounts/password/reset/", "/admin/login/")
+    ]
+    posted_to: set[str] = set()
     seen = 0
-    for page in sorted(pages | anonymous):
-        response = (Client() if page in anonymous else client).get(page)
-        if response.streaming:
-            continue  # the CSV export has no forms
-        assert response.status_code == 200, page
-        parser = _Forms()
+    for role, page in visits:
+        response = (clients[role] if role else anonymous).get(page)
+        if response.streaming or response.status_code in (403, 404):
+            continue  # a CSV export has no forms; a page this role may not open
+        assert response.status_code == 200, (role, page)
+        parser = _Forms(page)
         parser.feed(response.content.decode())
-        missing = [f["action"] for f in parser.forms if not f["token"]]
-        assert missing == [], (page, missing)
+        missing = [f["actions"] for f in parser.forms if not f["token"]]
+        assert missing == [], (role, page, missing)
         seen += len(parser.forms)
-    assert seen >= 10
+        posted_to |= {_url_name(a) for f in parser.forms for a in f["actions"]}
+    assert seen >= 50
+    unseen = {r.name for r in STAFF_ROUTES if r.method == "post"} - posted_to
+    assert unseen == set(), "staff POST routes no form of any walked page posts to"
 
 
 @pytest.mark.parametrize(
@@ -205,9 +288,8 @@ def test_every_staff_form_refuses_a_post_without_the_csrf_token(tenant_a, tenant
     """DEP-3: the owner's own session, without the token, is refused and changes nothing."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(tenant_a.owner.user)
-    ids = tenant_a.ids | {"stage": tenant_a.stage.pk}
     before = snapshot(tenant_a.workspace)
-    response = client.post(fill(route.path, ids), fill(route.body, ids))
+    response = staff_call(client, route, tenant_a.ids)
     assert response.status_code == 403
     assert snapshot(tenant_a.workspace) == before
 
@@ -246,14 +328,23 @@ def test_a_staff_session_is_no_credential_for_the_api_and_keys_need_no_csrf_toke
 # --- secrets at rest, in logs and on error pages ----------------------------------------
 
 
+# The one place a secret rests by design: a webhook's signing secrets (current, and the
+# previous one for a day after a rotation) must be kept to sign deliveries.
+SECRET_COLUMNS = {WebhookEndpoint: {"secret", "previous_secret"}}
+
+
 def _every_row() -> str:
-    """Every row of every table of the project, as text."""
+    """Every row of every table of the project as text, the webhook signing secrets'
+    own columns aside; session data decoded (it is stored encoded)."""
     chunks = []
     for model in apps.get_models():
         if not model._meta.managed:  # no table of its own (django-rq's dashboard)
             continue
-        rows = list(model.objects.all().values())
-        chunks.append(json.dumps(rows, default=str))
+        skip = SECRET_COLUMNS.get(model, set())
+        columns = [f.attname for f in model._meta.concrete_fields if f.name not in skip]
+        chunks.append(json.dumps(list(model.objects.values(*columns)), default=str))
+    sessions = [s.get_decoded() for s in Session.objects.all()]
+    chunks.append(json.dumps(sessions, default=str))
     return "\n".join(chunks)
 
 
@@ -271,8 +362,10 @@ def test_no_secret_sent_or_issued_is_kept_in_any_table_log_email_or_error_page(
 ):
     """AUTH-2, AUD-2, AUD-4: unique canaries in every credential header, a fresh API key,
     a Pulse session token, a webhook secret and passwords travel through successful,
-    refused and crashing requests; then every table, every log record, every email and
-    every response body is searched for them."""
+    refused and crashing requests, and the settings pages issue a key, register a
+    webhook and rotate its secret; then every table (sessions decoded), every log
+    record, every email, every message shown to the user and every response body (but
+    the one answer that shows each secret once) is searched for them."""
     import logging.config
 
     logging.config.dictConfig(settings.LOGGING)
@@ -341,6 +434,46 @@ def test_no_secret_sent_or_issued_is_kept_in_any_table_log_email_or_error_page(
     staff.force_login(tenant_a.owner.user)
     with _crash_on("/"):
         bodies.append(staff.get("/", headers={"X-Api-Key": key_secret}).content)
+    # The settings pages: each secret is shown once (that answer is not searched), then
+    # used, listed and shown again nowhere.
+    shown: list[str] = []
+    flashed: list[str] = []
+
+    def page(method: str, path: str, data: dict | None = None, once: bool = False) -> Any:
+        response = getattr(staff, method)(path, data or {})
+        flashed.extend(str(m) for m in get_messages(response.wsgi_request))
+        if once:
+            assert response.status_code in (200, 201), (path, response.status_code)
+            shown.append(response.context["secret"])
+        else:
+            bodies.append(response.content)
+        return response
+
+    page("post", "/settings/api-keys/", {"name": "Canary page key", "scopes": ["leads:read"]}, True)
+    page_key = shown[-1]
+    api("get", "/api/v1/leads/not-a-uuid", None, **{"x-api-key": page_key})
+    hook_form = {
+        "url": "https://hooks.example.com/canary-page",
+        "event_types": ["lead.created"],
+        "payload_format": "standard",
+        "timeout_seconds": "10",
+        "retry_attempts": "5",
+        "is_active": "on",
+    }
+    page("post", "/settings/webhooks/", hook_form, True)
+    page_hook = WebhookEndpoint.objects.get(url=hook_form["url"])
+    page("post", f"/settings/webhooks/{page_hook.pk}/rotate-secret/", once=True)
+    for path in (
+        "/settings/api-keys/",
+        "/settings/webhooks/",
+        f"/settings/webhooks/{page_hook.pk}/",
+    ):
+        page("get", path)
+    page("post", f"/settings/api-keys/{ApiKey.objects.get(name='Canary page key').pk}/revoke/")
+    page("get", "/settings/audit/")
+    audit_csv = staff.get("/settings/audit/export.csv")
+    bodies.append(b"".join(audit_csv.streaming_content))
+    canaries += shown
 
     stores = {
         "tables": _every_row(),
@@ -349,14 +482,16 @@ def test_no_secret_sent_or_issued_is_kept_in_any_table_log_email_or_error_page(
             for r in caplog.records
         ),
         "emails": "\n".join(f"{m.subject}\n{m.body}\n{m.alternatives!r}" for m in mail.outbox),
+        "messages": "\n".join(flashed),
         "responses": b"\n".join(bodies).decode("utf-8", "replace"),
     }
     assert mail.outbox, "the crash should have mailed the admins"
     assert user.password.startswith("md5$")  # hashed (tests use the MD5 hasher for speed)
-    # A webhook secret must be kept to sign deliveries: its own columns are the one place.
+    # Webhook secrets must be kept to sign deliveries: their own columns are the one place.
     endpoint = WebhookEndpoint.objects.get(url="https://hooks.example.com/canary")
+    page_hook.refresh_from_db()
     assert endpoint.secret == webhook_secret
-    stores["tables"] = stores["tables"].replace(json.dumps(webhook_secret)[1:-1], "", 1)
+    assert (page_hook.previous_secret, page_hook.secret) == (shown[1], shown[2])
     found = [
         f"{store}: {canary[:12]}…"
         for store, text in stores.items()
@@ -365,6 +500,7 @@ def test_no_secret_sent_or_issued_is_kept_in_any_table_log_email_or_error_page(
     ]
     assert found == []
     assert ApiKey.objects.get(pk=key.pk).secret_hash != key_secret
+    assert ApiKey.objects.get(name="Canary page key").secret_hash not in (page_key, "")
 
 
 # --- SSRF -------------------------------------------------------------------------------

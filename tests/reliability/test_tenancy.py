@@ -2,37 +2,32 @@
 x every kind of caller x objects of two workspaces.
 
 Each call runs in a savepoint that is rolled back, so every caller meets the same world.
-For every call: the status is the declared one; a 2xx body never carries anything of the
-other workspace (lists included: every object of B is named "bravo…", of A "acme…"); the
-other workspace's rows are byte-for-byte unchanged; and a refused call changed nothing.
-Routes come from the URL resolver (tests/reliability/routes.py): a new pattern without a
-declared expectation fails loudly."""
+For every call: the status is the declared one; a body (CSV exports read to the end)
+never carries anything of the other workspace (lists included: every object of B is
+named "bravo…", of A "acme…"), nor, to an agent, a colleague's lead or import
+("acme-colleague…"); the other workspace's rows — every table with a workspace — are
+byte-for-byte unchanged; and a refused call, or one naming objects the caller may not
+touch, changed nothing. Staff pages are also walked with the caller's own first id and
+another workspace's ids after it (a lead's checklist item, message or new stage, a
+rotation's seat or team, a webhook's delivery, a campaign's queue entry), by an agent
+against a
+colleague's lead and import, and by an agent while the workspace does not let agents
+import. Routes come from the URL resolver (tests/reliability/routes.py): a new pattern
+without a declared expectation fails loudly."""
 
 import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models, transaction
 from django.test import Client
 
-from campaigns.models import Campaign, CampaignLead
-from checklists.models import ChecklistItem, Document
-from leads.models import (
-    ActionLog,
-    ApiKey,
-    Lead,
-    LeadSource,
-    Membership,
-    Rotation,
-    RotationMember,
-    SavedView,
-    Stage,
-    Team,
-    WebhookDelivery,
-    WebhookEndpoint,
-    Workspace,
-)
+from leads.models import ApiKey, Lead, Team, Workspace
+from tests.reliability.conftest import MATRIX_CALLS, MATRIX_ROUTES
 from tests.reliability.routes import (
     API_ROUTES,
     PLACEHOLDER,
@@ -42,7 +37,7 @@ from tests.reliability.routes import (
     rule_for,
     url_patterns,
 )
-from tests.reliability.world import Tenant
+from tests.reliability.world import COLLEAGUE_IDS, Tenant
 
 ALL = frozenset(ApiKey.Scope.values)
 # What each kind of caller (of workspace A unless said otherwise) may do with the API.
@@ -69,46 +64,55 @@ ROLE_RANK = {"viewer": 0, "agent": 1, "manager": 2, "admin": 3, "owner": 4}
 MARKER = {"A": "acme", "B": "bravo"}
 
 
-def snapshot(workspace: Workspace) -> str:
-    """Every row of the workspace that a call could change (keys' last use aside)."""
-    models = [
-        Lead,
-        Team,
-        LeadSource,
-        Rotation,
-        RotationMember,
-        Stage,
-        Campaign,
-        CampaignLead,
-        WebhookEndpoint,
-        WebhookDelivery,
-        SavedView,
-        ChecklistItem,
-        Document,
-        Membership,
-        ActionLog,
+# Columns a call may rightly touch without changing anything: when a key was last used.
+VOLATILE = {"last_used_at"}
+
+
+def workspace_models() -> list[type[models.Model]]:
+    """Every model with a workspace of its own: a new one is in the snapshot unasked."""
+    return [
+        model
+        for model in apps.get_models()
+        if any(f.is_relation and f.related_model is Workspace for f in model._meta.fields)
     ]
-    rows: dict[str, Any] = {}
-    for model in models:
-        rows[model.__name__] = list(
-            model.objects.filter(workspace=workspace).order_by("pk").values()
-        )
-    rows["ApiKey"] = list(
-        ApiKey.objects.filter(workspace=workspace)
+
+
+def snapshots(*workspaces: Workspace) -> tuple[str, ...]:
+    """Every row of each workspace that a call could change, the workspace's own row
+    included (one query per table for all the workspaces)."""
+    pks = [w.pk for w in workspaces]
+    rows: dict[int, dict[str, Any]] = {pk: {} for pk in pks}
+
+    def add(name: str, queryset: Any, owner: str) -> None:
+        for pk in pks:
+            rows[pk][name] = []
+        for row in queryset:
+            rows[row[owner]][name].append(row)
+
+    for model in [Workspace, *workspace_models()]:
+        owner = "id" if model is Workspace else "workspace_id"
+        lookup = {"pk__in": pks} if model is Workspace else {"workspace_id__in": pks}
+        columns = [f.attname for f in model._meta.concrete_fields if f.name not in VOLATILE]
+        add(model.__name__, model.objects.filter(**lookup).order_by("pk").values(*columns), owner)
+    add(
+        "Team.members",
+        Team.members.through.objects.filter(team__workspace_id__in=pks)
         .order_by("pk")
-        .values("pk", "scopes", "revoked_at")
+        .values("team_id", "membership_id", ws=models.F("team__workspace_id")),
+        "ws",
     )
-    rows["Team.members"] = list(
-        Team.members.through.objects.filter(team__workspace=workspace)
+    add(
+        "Lead.tags",
+        Lead.tags.through.objects.filter(lead__workspace_id__in=pks)
         .order_by("pk")
-        .values_list("team_id", "membership_id")
+        .values("lead_id", "tag_id", ws=models.F("lead__workspace_id")),
+        "ws",
     )
-    rows["Lead.tags"] = list(
-        Lead.tags.through.objects.filter(lead__workspace=workspace)
-        .order_by("pk")
-        .values_list("lead_id", "tag_id")
-    )
-    return json.dumps(rows, default=str, sort_keys=True)
+    return tuple(json.dumps(rows[pk], default=str, sort_keys=True) for pk in pks)
+
+
+def snapshot(workspace: Workspace) -> str:
+    return snapshots(workspace)[0]
 
 
 def fill(value: Any, ids: dict[str, Any]) -> Any:
@@ -117,18 +121,23 @@ def fill(value: Any, ids: dict[str, Any]) -> Any:
             return ids[value[1:-1]]
         return value.format(**ids)
     if isinstance(value, dict):
-        return {k: fill(v, ids) for k, v in value.items()}
+        return {k.format(**ids): fill(v, ids) for k, v in value.items()}
     if isinstance(value, list):
         return [fill(v, ids) for v in value]
     return value
 
 
-def isolated(call: Any, a: Tenant, b: Tenant) -> tuple[Any, bool, bool]:
-    """Run a call in a savepoint that is rolled back; report whether A and B changed."""
+def isolated(
+    call: Any, a: Tenant, b: Tenant, before: tuple[str, ...] | None = None
+) -> tuple[Any, bool, bool]:
+    """Run a call in a savepoint that is rolled back; report whether A and B changed.
+    `before`: the snapshots taken once for a series of calls (each call is rolled back,
+    so each starts from them; a write that escaped a rollback shows up at the next)."""
     with transaction.atomic():
-        before = snapshot(a.workspace), snapshot(b.workspace)
+        if before is None:
+            before = snapshots(a.workspace, b.workspace)
         response = call()
-        after = snapshot(a.workspace), snapshot(b.workspace)
+        after = snapshots(a.workspace, b.workspace)
         transaction.set_rollback(True)
     return response, before[0] != after[0], before[1] != after[1]
 
@@ -224,6 +233,7 @@ def test_every_api_route_answers_every_caller_within_its_own_workspace_only(
     client, tenant_a, tenant_b, no_outbound_http, route
 ):
     a, b = tenant_a, tenant_b
+    world = snapshots(a.workspace, b.workspace)
     problems = []
     for caller in API_CALLERS:
         # A's callers meet A's objects and B's; B's key meets A's objects.
@@ -235,8 +245,9 @@ def test_every_api_route_answers_every_caller_within_its_own_workspace_only(
             expected = api_expected(route, caller, foreign)
             headers = api_headers(route, caller, a, b)
             response, a_changed, b_changed = isolated(
-                lambda ids=ids, headers=headers: api_call(client, route, ids, headers), a, b
+                lambda ids=ids, headers=headers: api_call(client, route, ids, headers), a, b, world
             )
+            MATRIX_CALLS["api"] += 1
             where = f"{caller} on {target}'s objects"
             if response.status_code != expected:
                 problems.append(
@@ -249,19 +260,79 @@ def test_every_api_route_answers_every_caller_within_its_own_workspace_only(
                 problems.append(f"{where}: workspace {other} changed")
             if response.status_code >= 400 and (a_changed or b_changed):
                 problems.append(f"{where}: refused ({response.status_code}) but wrote")
+    MATRIX_ROUTES["api"] += 1
     assert problems == []
 
 
 # --- the staff pages --------------------------------------------------------------------
 
+# Callers signed in as a member, by the role they have. "agent, setting off" is A's agent
+# while the workspace setting a route is gated on (route.gate) is switched off.
+GATED = "agent, setting off"
+MEMBERS = {
+    "viewer": "viewer",
+    "agent": "agent",
+    "owner": "owner",
+    "other workspace's owner": "owner",
+    GATED: "agent",
+}
+STAFF_CALLERS = [
+    "own key",
+    "other workspace's key",
+    "no credential",
+    "revoked key",
+    "key without the scope",
+    "viewer",
+    "agent",
+    "owner",
+    "other workspace's owner",
+    GATED,
+]
+COLLEAGUE_MARKER = "acme-colleague"
+UPLOAD = b"First name,Email\nMatrix,matrix@upload.test\n"
 
-def staff_expected(route: StaffRoute, caller: str, foreign: bool) -> int:
-    role = {"viewer": "viewer", "agent": "agent", "other workspace's owner": "owner"}.get(caller)
+
+@dataclass(frozen=True)
+class Target:
+    """What a call names: `own`, `foreign` (another workspace's), `mixed` (the caller's
+    own first id with another workspace's ids after it: a lead's item or stage, a
+    rotation's seat or team…) or `colleague` (for an agent, a lead assigned to someone
+    else, its messages and timeline, someone else's import)."""
+
+    label: str
+    ids: dict[str, Any]
+    kind: str
+
+
+def staff_targets(route: StaffRoute, caller: str, a: Tenant, b: Tenant) -> list[Target]:
+    if caller in ("other workspace's key", "other workspace's owner"):
+        return [Target("A's objects", a.ids, "foreign")]
+    if caller == GATED:
+        return [Target("A's objects", a.ids, "own")] if route.gate else []
+    targets = [Target("A's objects", a.ids, "own"), Target("B's objects", b.ids, "foreign")]
+    if caller not in MEMBERS:
+        return targets  # API credentials: refused before any lookup
+    if route.later_placeholders:
+        mixed = a.ids | {name: b.ids[name] for name in route.later_placeholders}
+        targets.append(Target("A's first object with B's ids after it", mixed, "mixed"))
+    if caller == "agent" and route.names(COLLEAGUE_IDS):
+        targets.append(Target("a colleague's objects", a.colleague_ids, "colleague"))
+    return targets
+
+
+def staff_expected(route: StaffRoute, caller: str, kind: str) -> int:
+    role = MEMBERS.get(caller)
     if role is None:
         return 302  # to the sign-in page: API credentials never open a staff page
     if ROLE_RANK[role] < ROLE_RANK[route.role]:
         return 403
-    if foreign and route.names_objects:
+    if caller == GATED:
+        return 403
+    if kind == "mixed":
+        return route.mixed_status
+    if kind == "colleague":
+        return route.foreign if route.colleague is None else route.colleague
+    if kind == "foreign" and route.names_objects:
         return route.foreign
     if isinstance(route.ok, dict):
         return route.ok.get(caller, route.ok.get(role, 404))
@@ -271,7 +342,13 @@ def staff_expected(route: StaffRoute, caller: str, foreign: bool) -> int:
 def staff_client(caller: str, a: Tenant, b: Tenant) -> tuple[Client, str]:
     """A client signed in (or carrying an API key) as the caller; and its workspace."""
     client = Client()
-    members = {"viewer": a.viewer, "agent": a.agent, "other workspace's owner": b.owner}
+    members = {
+        "viewer": a.viewer,
+        "agent": a.agent,
+        "owner": a.owner,
+        "other workspace's owner": b.owner,
+        GATED: a.agent,
+    }
     if caller in members:
         client.force_login(members[caller].user)
         return client, "B" if caller == "other workspace's owner" else "A"
@@ -286,44 +363,70 @@ def staff_client(caller: str, a: Tenant, b: Tenant) -> tuple[Client, str]:
     return client, "B" if caller == "other workspace's key" else "A"
 
 
+def staff_call(client: Client, route: StaffRoute, ids: dict[str, Any]) -> Any:
+    path = fill(route.path, ids)
+    if route.method == "get":
+        return client.get(path)
+    data = fill(route.body, ids)
+    if route.upload:
+        data[route.upload] = SimpleUploadedFile("matrix.csv", UPLOAD, content_type="text/csv")
+    return client.post(path, data)
+
+
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=[r.id for r in STAFF_ROUTES])
 def test_every_staff_page_answers_every_caller_within_its_own_workspace_only(
     tenant_a, tenant_b, no_outbound_http, route
 ):
     a, b = tenant_a, tenant_b
+    world = snapshots(a.workspace, b.workspace)
     problems = []
     for caller in STAFF_CALLERS:
         client, caller_ws = staff_client(caller, a, b)
-        targets = ["A"] if caller_ws == "B" else ["A", "B"]
-        for target in targets:
-            ids = (a if target == "A" else b).ids | {"stage": (a if target == "A" else b).stage.pk}
-            foreign = target != caller_ws
-            expected = staff_expected(route, caller, foreign)
-            path = fill(route.path, ids)
+        for target in staff_targets(route, caller, a, b):
+            expected = staff_expected(route, caller, target.kind)
 
-            def call(path=path, ids=ids, client=client):
-                if route.method == "get":
-                    return client.get(path)
-                return client.post(path, fill(route.body, ids))
+            def call(ids=target.ids, client=client):
+                # A CSV export streams: read it while the savepoint is open.
+                response = staff_call(client, route, ids)
+                if response.streaming:
+                    return response, b"".join(response.streaming_content)
+                return response, response.content
 
-            response, a_changed, b_changed = isolated(call, a, b)
-            where = f"{caller} on {target}'s objects"
+            if caller == GATED:
+                # The setting is switched off inside a savepoint of its own, so the
+                # snapshots compare the call alone.
+                with transaction.atomic():
+                    Workspace.objects.filter(pk=a.workspace.pk).update(**{route.gate: False})
+                    (response, body), a_changed, b_changed = isolated(call, a, b)
+                    transaction.set_rollback(True)
+            else:
+                (response, body), a_changed, b_changed = isolated(call, a, b, world)
+            MATRIX_CALLS["staff"] += 1
+            where = f"{route.id} {caller} on {target.label}"
             if response.status_code != expected:
-                problems.append(f"{route.id} {where}: {response.status_code} != {expected}")
+                problems.append(f"{where}: {response.status_code} != {expected}")
             elif (
                 expected == 302
-                and caller not in ("viewer", "agent", "other workspace's owner")
+                and caller not in MEMBERS
                 and not response["Location"].startswith("/accounts/login/")
             ):
                 problems.append(f"{where}: sent to {response['Location']}, not to sign in")
             other = "B" if caller_ws == "A" else "A"
-            body = b"" if response.streaming else response.content
-            if MARKER[other] in body.decode("utf-8", "replace").lower():
-                problems.append(f"{route.id} {where}: the page shows workspace {other}")
+            text = body.decode("utf-8", "replace").lower()
+            if MARKER[other] in text:
+                problems.append(f"{where}: the page shows workspace {other}")
+            if MEMBERS.get(caller) == "agent" and COLLEAGUE_MARKER in text:
+                problems.append(f"{where}: the page shows a colleague's lead or import to an agent")
             if b_changed if other == "B" else a_changed:
                 problems.append(f"{where}: workspace {other} changed")
             if response.status_code >= 400 and (a_changed or b_changed):
                 problems.append(f"{where}: refused ({response.status_code}) but wrote")
+            refused = target.kind in ("mixed", "colleague") or (
+                target.kind == "foreign" and route.names_objects
+            )
+            if refused and (a_changed or b_changed):
+                problems.append(f"{where}: named objects it may not touch, yet wrote")
+    MATRIX_ROUTES["staff"] += 1
     assert problems == []
 
 
