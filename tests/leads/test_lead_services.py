@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from leads.actors import Actor, RequestMeta
 from leads.models import ActionLog, CustomField, Lead, Tag
 from leads.services.leads import lead_create, lead_matching, lead_update, lead_upsert
+from tests.conftest import make_rotation
 
 
 @pytest.fixture
@@ -52,6 +53,28 @@ def test_create_writes_exactly_one_timeline_entry_with_the_fields_it_set(ws_a, a
     }
     assert write.lead.email_normalized == "ada@example.com"
     assert log.actor_user == actor_a.user
+
+
+def test_a_routed_create_keeps_the_diff_in_one_entry_and_says_why_in_the_assignment(
+    ws_a, actor_a, bob
+):
+    make_rotation(ws_a, [bob])
+    write = lead_create(workspace=ws_a, actor=actor_a, data={"first_name": "Ada"})
+    logs = list(ActionLog.objects.filter(lead=write.lead).order_by("id"))
+    assert [(log.type, log.event) for log in logs] == [
+        ("MANUAL_UPDATE", "lead_created"),
+        ("ASSIGNMENT", "lead_assigned"),
+    ]
+    created, assigned = logs
+    # The field diff lives in the one lead_created entry, the assignee included…
+    assert created.input["leadUpdates"] == {
+        "first_name": "Ada",
+        "assignee": write.lead.assignee_id,
+    }
+    # …and the routing entry carries no diff, only who got the lead and why.
+    assert "leadUpdates" not in assigned.input
+    assert assigned.input["assignee"] == write.lead.assignee_id
+    assert assigned.description.startswith("Next in rotation")
 
 
 def test_update_changes_only_named_fields_and_logs_only_real_changes(ws_a, actor_a):
