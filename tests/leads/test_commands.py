@@ -2,9 +2,10 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from leads.models import (
+    ActionLog,
     ApiKey,
     Lead,
     LeadSource,
@@ -100,3 +101,28 @@ def test_create_api_key_prints_the_secret_once_with_its_scopes(ws_a):
     )
     assert data["scopes"] == ["leads:read"]
     assert api_key_verify(data["api_key"]).name == "CLI"
+
+
+@pytest.mark.django_db
+def test_create_api_key_refuses_an_empty_scope_list(ws_a):
+    with pytest.raises(CommandError, match="at least one scope"):
+        call_command(
+            "create_api_key",
+            "--workspace",
+            ws_a.name,
+            "--name",
+            "CLI",
+            "--scopes",
+            "",
+            stdout=io.StringIO(),
+        )
+    assert not ApiKey.objects.filter(workspace=ws_a).exists()
+
+
+@pytest.mark.django_db
+def test_a_key_made_on_the_command_line_is_in_the_audit_trail(ws_a):
+    data = run_json("create_api_key", "--workspace", ws_a.name, "--name", "CLI")
+    entry = ActionLog.objects.get(workspace=ws_a, type=ActionLog.Type.SETTINGS)
+    key = api_key_verify(data["api_key"])
+    assert (entry.event, entry.actor_label) == ("api_key_created", "command line")
+    assert entry.input["apiKey"] == key.display_prefix and data["api_key"] not in str(entry.input)
