@@ -262,6 +262,14 @@ class LeadAdmin(WorkspaceScopedAdmin):
     list_per_page = 50
     date_hierarchy = None
 
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # Every lead index starts with the workspace, so across all workspaces (a
+        # superuser's list) newest-first by created_at would sort the whole table; the
+        # primary key gives the same newest-first order from its index.
+        if admin_workspace_ids(request) is None:
+            return ["-id"]
+        return list(super().get_ordering(request))
+
 
 @admin.register(ActionLog)
 class ActionLogAdmin(WorkspaceScopedAdmin):
