@@ -40,19 +40,29 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-# The browser tests drive Debian's Chromium. Installed here when missing; only when apt is
-# not available are they skipped (loudly).
+# The browser tests drive Debian's Chromium. Installed here when missing: with apt-get as
+# root, or through sudo when it needs no password. Otherwise (no apt-get, no root, sudo
+# asks for a password, or the install fails) a warning, and the tests are skipped loudly.
 CHROMIUM ?= /usr/bin/chromium
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
-	if command -v apt-get >/dev/null 2>&1; then \
+	why=; SUDO=; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		why="apt-get is not available"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+		else why="installing it needs root, and sudo is missing or asks for a password"; fi; \
+	fi; \
+	if [ -z "$$why" ]; then \
 		echo "== installing Debian's chromium for the browser tests"; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
-	else \
-		echo "!! WARNING: apt-get is not available: install Chromium at $(CHROMIUM) yourself;"; \
-		echo "!! the browser tests will be SKIPPED."; \
-	fi
+		if $$SUDO apt-get update -qq && \
+			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; then \
+			exit 0; \
+		fi; \
+		why="apt-get install chromium failed"; \
+	fi; \
+	echo "!! WARNING: $$why: install Chromium at $(CHROMIUM) yourself;"; \
+	echo "!! the browser tests will be SKIPPED."
 
 lint: install-dev chromium
 	$(BIN)/ruff check .

@@ -20,12 +20,18 @@ class Actor:
     user: User | None = None
     api_key: ApiKey | None = None
     membership: Membership | None = None
-    source: str = "manual"  # api | manual | import | system
+    source: str = "manual"  # api | manual | import | system | command_line
     request: RequestMeta | None = None
 
     @classmethod
     def system(cls) -> "Actor":
         return cls(source="system")
+
+    @classmethod
+    def command_line(cls, user: User | None = None) -> "Actor":
+        """Someone running a manage.py command on the server, optionally on behalf of
+        `user` (who then owns what the command creates)."""
+        return cls(user=user, source="command_line")
 
     @property
     def is_api(self) -> bool:
@@ -43,6 +49,8 @@ class Actor:
     @property
     def label(self) -> str:
         """A human description kept in the audit trail even if the user or key is deleted."""
+        if self.source == "command_line":
+            return f"command line ({self.user.email})" if self.user is not None else "command line"
         if self.user is not None:
             return self.user.email
         if self.api_key is not None:

@@ -113,8 +113,15 @@ class WorkspaceAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
 
+class MembershipForm(WorkspaceFormMixin):
+    # The user joins the workspace here; the choice is still limited to members of the
+    # workspaces the admin user administers (or anyone, for a superuser).
+    joining_user_fields = ("user",)
+
+
 @admin.register(Membership)
 class MembershipAdmin(WorkspaceScopedAdmin):
+    form = MembershipForm
     list_display = ["__str__", "user", "workspace", "role", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__email", "display_name"]
@@ -240,11 +247,28 @@ class LeadAdmin(WorkspaceScopedAdmin):
     search_fields = ["=email_normalized", "=phone_last10", "last_name", "company", "=uuid"]
     list_select_related = ["stage", "assignee__user"]
     autocomplete_fields = ["team", "lead_source", "stage", "assignee", "tags"]
-    readonly_fields = ["uuid", "email_normalized", "phone_last10", "created_at", "updated_at"]
+    # merged_into is set by a merge (with its timeline and moved rows), never by hand; as a
+    # select it would also list every lead of the workspace.
+    readonly_fields = [
+        "uuid",
+        "email_normalized",
+        "phone_last10",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ]
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 50
     date_hierarchy = None
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # Every lead index starts with the workspace, so across all workspaces (a
+        # superuser's list) newest-first by created_at would sort the whole table; the
+        # primary key gives the same newest-first order from its index.
+        if admin_workspace_ids(request) is None:
+            return ["-id"]
+        return list(super().get_ordering(request))
 
 
 @admin.register(ActionLog)

@@ -2,7 +2,10 @@
 
 Superusers (operators of the installation) see every workspace. Any other staff user
 sees and changes only the workspaces where they are an owner or admin, and every
-foreign key they pick is checked to belong to the same workspace."""
+foreign key they pick is checked to belong to the same workspace. Users are not
+workspace rows, so they get the same treatment by membership: a choice of users lists
+only members of the workspaces the admin user administers, and the audit fields
+(created_by, updated_by) are read-only, filled in from the signed-in user."""
 
 from typing import Any
 
@@ -14,7 +17,10 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
-from leads.models import Membership, Workspace
+from leads.models import Membership, User, Workspace
+
+# Who made or last changed a row: written by Leadbook, shown but never picked by hand.
+AUDIT_FIELDS = ("created_by", "updated_by", "created_by_key")
 
 
 def admin_workspace_ids(request: HttpRequest) -> list[int] | None:
@@ -52,8 +58,24 @@ def _workspace_of_model(model: type[models.Model]) -> bool:
     return any(f.name == "workspace" for f in model._meta.get_fields())
 
 
+def scoped_choices(related: type[models.Model], ids: list[int]) -> models.QuerySet | None:
+    """The rows of `related` a staff user of workspaces `ids` may pick: a workspace's own
+    rows, or the users who are members there. None when `related` is not tenant data."""
+    if related is Workspace:
+        return Workspace.objects.filter(pk__in=ids)
+    if related is User:
+        return User.objects.filter(memberships__workspace__in=ids).distinct()
+    if _workspace_of_model(related):
+        return related._default_manager.filter(workspace__in=ids)
+    return None
+
+
 class WorkspaceFormMixin(forms.ModelForm):
-    """Refuses a foreign key that points into another workspace."""
+    """Refuses a foreign key that points into another workspace, and a user who is not a
+    member of the workspace."""
+
+    # Fields whose user is joining the workspace by this form (a membership's user).
+    joining_user_fields: tuple[str, ...] = ()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -62,11 +84,19 @@ class WorkspaceFormMixin(forms.ModelForm):
             workspace = self.instance.workspace
         if workspace is None:
             return data
-        for name, value in data.items():
+        for name, value in list(data.items()):
             if name == "workspace" or value is None:
                 continue
             values = value if isinstance(value, models.QuerySet | list | tuple) else [value]
             for item in values:
+                if isinstance(item, User):
+                    if (
+                        name in self.joining_user_fields
+                        or item.memberships.filter(workspace=workspace).exists()
+                    ):
+                        continue
+                    self.add_error(name, "Pick a member of this workspace.")
+                    break
                 ws_id = getattr(item, "workspace_id", None)
                 if ws_id is not None and ws_id != workspace.pk:
                     self.add_error(name, "Pick one from the same workspace.")
@@ -89,6 +119,20 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         return self._scope(request, super().get_queryset(request))
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> list[str] | tuple[str, ...]:
+        fields = list(super().get_readonly_fields(request, obj))
+        names = {f.name for f in self.model._meta.get_fields()}
+        return [*fields, *(f for f in AUDIT_FIELDS if f in names and f not in fields)]
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
+        if not change and hasattr(obj, "created_by_id") and obj.created_by_id is None:
+            obj.created_by = request.user
+        if hasattr(obj, "updated_by_id"):
+            obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
 
     def _allowed(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         ids = admin_workspace_ids(request)
@@ -132,20 +176,18 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
     ) -> forms.Field:
         ids = admin_workspace_ids(request)
         if ids is not None:
-            related = db_field.related_model
-            if related is Workspace:
-                kwargs["queryset"] = Workspace.objects.filter(pk__in=ids)
-            elif _workspace_of_model(related):
-                kwargs["queryset"] = related._default_manager.filter(workspace__in=ids)
+            choices = scoped_choices(db_field.related_model, ids)
+            if choices is not None:
+                kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(
         self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
     ) -> forms.Field:
         ids = admin_workspace_ids(request)
-        related = db_field.related_model
-        if ids is not None and _workspace_of_model(related):
-            kwargs["queryset"] = related._default_manager.filter(workspace__in=ids)
+        choices = None if ids is None else scoped_choices(db_field.related_model, ids)
+        if choices is not None:
+            kwargs["queryset"] = choices
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -178,8 +220,9 @@ class WorkspaceScopedInline(admin.TabularInline):
     ) -> forms.Field:
         ids = admin_workspace_ids(request)
         related = db_field.related_model
-        if ids is not None and related is not Workspace and _workspace_of_model(related):
-            kwargs["queryset"] = related._default_manager.filter(workspace__in=ids)
+        choices = None if ids is None or related is Workspace else scoped_choices(related, ids)
+        if choices is not None:
+            kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

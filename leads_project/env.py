@@ -5,6 +5,7 @@ deployment shows up at start-up, not as odd behaviour later.
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -55,3 +56,18 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, *, schemes: tuple[str, ...], default: str = "") -> str:
+    """A URL with one of `schemes`, or the default (empty: unset) when not given. The
+    value is not repeated in the error: it may hold a password."""
+    value = env_str(name, default)
+    if value == "":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in schemes or not (parts.netloc or parts.path.strip("/")):
+        expected = ", ".join(f"{scheme}://" for scheme in schemes)
+        raise ImproperlyConfigured(
+            f"{name} must be a URL starting with one of {expected}, e.g. {schemes[0]}://…"
+        )
+    return value

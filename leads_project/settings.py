@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from leads_project.env import env_bool, env_int, env_list, env_str
+from leads_project.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A local .env (made by `make run` from .env.example) fills in what the environment lacks.
@@ -96,12 +96,11 @@ _db = dj_database_url.parse(DATABASE_URL)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
+        # Seconds a writer waits for the lock (sqlite3 sets the busy timeout from it; a
+        # PRAGMA busy_timeout here would silently override it).
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
         "init_command": (
-            "PRAGMA journal_mode=WAL;"
-            "PRAGMA synchronous=NORMAL;"
-            "PRAGMA foreign_keys=ON;"
-            "PRAGMA busy_timeout=20000;"
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
         ),
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
@@ -125,7 +124,9 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits) ----------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL", "")
+# Checked at start-up: redis-py refuses a URL without its scheme only when the cache is
+# first used, i.e. on the first rate-limited request.
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

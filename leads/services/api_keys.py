@@ -79,8 +79,12 @@ def api_key_create(
     created_by: User | None = None,
     expires_at: "timezone.datetime | None" = None,
 ) -> tuple[ApiKey, str]:
-    """Mint a key. Returns the row and the secret, which is never shown again."""
+    """Mint a key (every scope when `scopes` is None). Returns the row and the secret,
+    which is never shown again."""
     scopes = list(ApiKey.Scope.values) if scopes is None else list(dict.fromkeys(scopes))
+    if not scopes:
+        # A key without scopes authenticates but may do nothing: always a mistake.
+        raise ValidationError({"scopes": "Choose at least one scope."})
     unknown = [s for s in scopes if s not in ApiKey.Scope.values]
     if unknown:
         known = ", ".join(ApiKey.Scope.values)
@@ -152,10 +156,9 @@ def api_key_issue(
     scopes: list[str],
     expires_at: "timezone.datetime | None" = None,
 ) -> tuple[ApiKey, str]:
-    """Mint a key for someone managing the workspace's settings, recorded in the audit
-    trail (the secret never is). Returns the row and the secret, shown once."""
-    if not scopes:
-        raise ValidationError({"scopes": "Choose at least one scope."})
+    """Mint a key for someone managing the workspace (settings page, command line),
+    recorded in the audit trail (the secret never is). Returns the row and the secret,
+    shown once."""
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "Choose a time in the future."})
     key, secret = api_key_create(

@@ -3,12 +3,16 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from leads.actors import Actor
 from leads.models import ApiKey, Workspace
-from leads.services.api_keys import api_key_create
+from leads.services.api_keys import api_key_issue
 
 
 class Command(BaseCommand):
-    help = "Create an API key for a workspace and print its secret (shown only once)."
+    help = (
+        "Create an API key for a workspace and print its secret (shown only once). The key "
+        "is recorded in the workspace's audit trail, made by “command line”."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workspace", required=True, help="Workspace name")
@@ -27,8 +31,11 @@ class Command(BaseCommand):
             raise CommandError(f"No workspace named {options['workspace']!r}.") from None
         scopes = [s.strip() for s in str(options["scopes"]).split(",") if s.strip()]
         try:
-            key, secret = api_key_create(
-                workspace=workspace, name=str(options["name"]), scopes=scopes
+            key, secret = api_key_issue(
+                workspace=workspace,
+                actor=Actor.command_line(),
+                name=str(options["name"]),
+                scopes=scopes,
             )
         except ValidationError as err:
             raise CommandError("; ".join(err.messages)) from None

@@ -1,5 +1,12 @@
 """Demo data: a workspace with members, teams, routing, stages, custom fields, checklists,
-a campaign and some leads. Safe to run again: nothing is duplicated."""
+a campaign and some leads.
+
+`make run` runs this every time, on a workspace people have been using, so it only ever
+adds: each demo object is looked up by a key that editing does not change (a user by
+email, a stage by slug, a team's rotation by its team, ...) and created when missing.
+What exists is never changed or deleted: renamed rotations, added members, new weights and
+changed passwords survive. The one exception is the demo API key: each run mints a new one
+and revokes the keys earlier runs minted, so unused all-scope keys do not pile up."""
 
 import json
 import os
@@ -8,12 +15,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from campaigns.models import Campaign
 from checklists.models import ChecklistGroup, ChecklistItem
 from leads.actors import Actor
 from leads.models import (
+    ApiKey,
     CustomField,
     Lead,
     LeadSource,
@@ -25,11 +34,14 @@ from leads.models import (
     User,
     Workspace,
 )
-from leads.services.api_keys import api_key_create
+from leads.services.api_keys import api_key_issue, api_key_revoke
 from leads.services.leads import lead_create
 
 DEFAULT_WORKSPACE = "Demo Sales"
-DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "leadbook-demo-pass")
+DEFAULT_PASSWORD = "leadbook-demo-pass"  # DEMO_PASSWORD overrides it, for new users only
+DEMO_KEY_NAME = "Demo key (seed_demo)"
+# Earlier versions named each run's key "Demo key <n>"; they are revoked like the others.
+_OLD_DEMO_KEYS = Q(name__regex=r"^Demo key [0-9]+$")
 
 PEOPLE = [
     ("owner", "Olivia Owner", Membership.Role.OWNER),
@@ -89,56 +101,93 @@ SAMPLE_LEADS = [
 
 
 class Command(BaseCommand):
-    help = "Create (or refresh) a demo workspace. Prints how to sign in and a new API key."
+    help = (
+        "Create the demo workspace, or add what it is missing (never changes or deletes "
+        "what exists). Prints how to sign in and a new API key, revoking earlier demo keys."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workspace", default=DEFAULT_WORKSPACE)
         parser.add_argument("--json", action="store_true", help="Print one JSON object")
+        parser.add_argument(
+            "--url",
+            default=_default_url(),
+            help="Where the app is served, for the sign-in hint (default: from HOST and "
+            "PORT, as `make run` uses them)",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         result = seed(options["workspace"])
         if options["json"]:
             self.stdout.write(json.dumps(result))
             return
+        owner = result["owner"]
+        login = f"{options['url'].rstrip('/')}/accounts/login/"
         self.stdout.write(
             self.style.SUCCESS(f"Workspace “{result['workspace']['name']}” is ready.")
         )
+        if owner["password"] is None:
+            self.stdout.write(
+                f"Sign in at {login} as {owner['email']} with the password you gave it "
+                "(DEMO_PASSWORD only applies to demo users created now). Also /admin/."
+            )
+        else:
+            self.stdout.write(
+                f"Sign in at {login} as {owner['email']} with password {owner['password']} "
+                "(also /admin/)."
+            )
         self.stdout.write(
-            f"Sign in at http://127.0.0.1:8000/accounts/login/ as {result['owner']['email']} "
-            f"with password {result['owner']['password']} (also /admin/)."
+            f"API key (all scopes, shown once; earlier demo keys are now revoked): "
+            f"{result['api_key']}"
         )
-        self.stdout.write(f"API key (all scopes, shown once): {result['api_key']}")
         self.stdout.write(
             f"x-customer-id: {result['workspace']['uuid']}   "
             f"x-account-id: {result['workspace']['account_id']}"
         )
 
 
+def _default_url() -> str:
+    """The address `make run` serves on: its HOST and PORT reach the command through the
+    environment whenever they are overridden, and default to what the Makefile uses."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = os.environ.get("PORT") or "8000"
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"  # listening everywhere: this machine reaches it locally
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 @transaction.atomic
 def seed(name: str) -> dict[str, Any]:
+    """Create what the demo workspace lacks; return how to use it (the --json contract)."""
+    password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
     workspace, _ = Workspace.objects.get_or_create(name=name)
     domain = f"{slugify(name) or 'workspace'}.example.com"
 
     members: dict[str, Membership] = {}
+    owner_password: str | None = password
     for handle, full_name, role in PEOPLE:
         email = f"{handle}@{domain}"
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            user = User.objects.create_user(email=email, full_name=full_name)
-        user.full_name = full_name
-        user.is_staff = role == Membership.Role.OWNER
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        member, _ = Membership.objects.update_or_create(
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                full_name=full_name,
+                is_staff=role == Membership.Role.OWNER,
+            )
+        elif role == Membership.Role.OWNER and not user.check_password(password):
+            owner_password = None  # changed since: only its owner knows it now
+        members[handle], _ = Membership.objects.get_or_create(
             workspace=workspace,
             user=user,
-            defaults={"role": role, "display_name": full_name, "is_active": True},
+            defaults={"role": role, "display_name": full_name},
         )
-        members[handle] = member
     owner = members["owner"]
 
     for position, (slug, stage_name, color, won, lost) in enumerate(STAGES):
-        Stage.objects.update_or_create(
+        Stage.objects.get_or_create(
             workspace=workspace,
             slug=slug,
             defaults={
@@ -150,53 +199,61 @@ def seed(name: str) -> dict[str, Any]:
             },
         )
     for position, (slug, label, kind, choices) in enumerate(CUSTOM_FIELDS):
-        CustomField.objects.update_or_create(
+        CustomField.objects.get_or_create(
             workspace=workspace,
             slug=slug,
             defaults={"label": label, "field_type": kind, "choices": choices, "position": position},
         )
 
-    inbound, _ = Team.objects.get_or_create(workspace=workspace, name="Inbound")
-    outbound, _ = Team.objects.get_or_create(workspace=workspace, name="Outbound")
-    inbound_people = [members["ava"], members["ben"], members["cleo"]]
-    outbound_people = [members["dan"], members["max"]]
-    inbound.members.set(inbound_people)
-    outbound.members.set(outbound_people)
-    for source_name in ("Website form", "Partner referrals"):
-        LeadSource.objects.get_or_create(workspace=workspace, team=inbound, name=source_name)
-
-    def rotation(team: Team | None, rotation_name: str, people: list[Membership]) -> Rotation:
-        rot = Rotation.objects.filter(
-            workspace=workspace, team=team, name=rotation_name, status=Rotation.Status.ACTIVE
-        ).first()
-        if rot is None:
-            rot = Rotation.objects.create(
-                workspace=workspace, team=team, name=rotation_name, created_by=owner.user
-            )
-        rot.members.exclude(membership__in=people).delete()
-        for order, member in enumerate(people):
-            RotationMember.objects.update_or_create(
-                rotation=rot,
-                membership=member,
-                defaults={"workspace": workspace, "order": order, "weight": 1, "is_active": True},
-            )
-        return rot
-
-    rotation(inbound, "Inbound rotation", inbound_people)
-    rotation(outbound, "Outbound rotation", outbound_people)
-    rotation(
-        None,
-        Rotation.DEFAULT_NAME,
-        [members["ava"], members["ben"], members["cleo"], members["dan"]],
-    )
-
-    codes: list[str] = []
-    for group_pos, (group_name, items) in enumerate(CHECKLISTS):
-        group, _ = ChecklistGroup.objects.update_or_create(
-            workspace=workspace, name=group_name, defaults={"position": group_pos}
+    def team(team_name: str, people: list[Membership], sources: tuple[str, ...]) -> Team:
+        team, created = Team.objects.get_or_create(
+            workspace=workspace, name=team_name, defaults={"created_by": owner.user}
         )
+        if created:
+            team.members.add(*people)
+        for source_name in sources:
+            if not team.lead_sources.filter(name=source_name).exists():
+                LeadSource.objects.create(
+                    workspace=workspace, team=team, name=source_name, created_by=owner.user
+                )
+        # A team has at most one active rotation, whatever it is called now.
+        if not team.rotations.filter(status=Rotation.Status.ACTIVE).exists():
+            rotation(team, f"{team_name} rotation", people)
+        return team
+
+    def rotation(team: Team | None, rotation_name: str, people: list[Membership]) -> None:
+        rot = Rotation.objects.create(
+            workspace=workspace, team=team, name=rotation_name, created_by=owner.user
+        )
+        RotationMember.objects.bulk_create(
+            RotationMember(workspace=workspace, rotation=rot, membership=member, order=order)
+            for order, member in enumerate(people)
+        )
+
+    inbound = team(
+        "Inbound",
+        [members["ava"], members["ben"], members["cleo"]],
+        ("Website form", "Partner referrals"),
+    )
+    outbound = team("Outbound", [members["dan"], members["max"]], ())
+    if not Rotation.objects.filter(
+        workspace=workspace, team=None, name=Rotation.DEFAULT_NAME, status=Rotation.Status.ACTIVE
+    ).exists():
+        rotation(
+            None,
+            Rotation.DEFAULT_NAME,
+            [members["ava"], members["ben"], members["cleo"], members["dan"]],
+        )
+
+    for group_pos, (group_name, items) in enumerate(CHECKLISTS):
+        # Group names are not unique: the oldest one of that name is the demo's.
+        group = (
+            ChecklistGroup.objects.filter(workspace=workspace, name=group_name)
+            .order_by("id")
+            .first()
+        ) or ChecklistGroup.objects.create(workspace=workspace, name=group_name, position=group_pos)
         for pos, (code, label, kind, required) in enumerate(items):
-            ChecklistItem.objects.update_or_create(
+            ChecklistItem.objects.get_or_create(
                 workspace=workspace,
                 code=code,
                 defaults={
@@ -207,26 +264,28 @@ def seed(name: str) -> dict[str, Any]:
                     "position": pos,
                 },
             )
-            codes.append(code)
 
-    campaign, _ = Campaign.objects.get_or_create(
+    campaign = Campaign.objects.filter(workspace=workspace, name="Spring outreach").order_by(
+        "id"
+    ).first() or Campaign.objects.create(
         workspace=workspace,
         name="Spring outreach",
-        defaults={
-            "timezone": workspace.default_timezone,
-            "variables": ["customer_name", "email"],
-            "script": "Hi {{customer_name}}, this is {{agent}} from Demo Sales…",
-            "created_by": owner.user,
-        },
+        timezone=workspace.default_timezone,
+        variables=["customer_name", "email"],
+        script=f"Hi {{{{customer_name}}}}, this is {{{{agent}}}} from {workspace.name}…",
+        created_by=owner.user,
     )
 
     if not Lead.objects.for_workspace(workspace).exists():
         _sample_leads(workspace, owner)
 
-    _, secret = api_key_create(
-        workspace=workspace,
-        name=f"Demo key {workspace.api_keys.count() + 1}",
-        created_by=owner.user,
+    actor = Actor.command_line(owner.user)
+    for old in workspace.api_keys.filter(
+        Q(name=DEMO_KEY_NAME) | _OLD_DEMO_KEYS, revoked_at__isnull=True
+    ):
+        api_key_revoke(key=old, actor=actor)
+    _, secret = api_key_issue(
+        workspace=workspace, actor=actor, name=DEMO_KEY_NAME, scopes=list(ApiKey.Scope.values)
     )
     return {
         "workspace": {
@@ -235,27 +294,39 @@ def seed(name: str) -> dict[str, Any]:
             "name": workspace.name,
         },
         "api_key": secret,
-        "owner": {"email": owner.user.email, "password": DEMO_PASSWORD},
-        "teams": [
-            {
-                "id": team.pk,
-                "name": team.name,
-                "lead_source_ids": list(
-                    team.lead_sources.order_by("id").values_list("id", flat=True)
-                ),
-                "rotation_emails": [
-                    m.membership.user.email
-                    for m in team.rotations.get(status=Rotation.Status.ACTIVE)
-                    .members.select_related("membership__user")
-                    .order_by("order", "id")
-                ],
-            }
-            for team in (inbound, outbound)
-        ],
+        "owner": {"email": owner.user.email, "password": owner_password},
+        "teams": [_team_summary(t) for t in (inbound, outbound)],
         "campaign_id": campaign.pk,
-        "checklist_codes": codes,
-        "stage_slugs": [s[0] for s in STAGES],
-        "custom_field_slugs": [c[0] for c in CUSTOM_FIELDS],
+        "checklist_codes": list(
+            ChecklistItem.objects.filter(workspace=workspace, lead=None)
+            .order_by("group__position", "group_id", "position", "id")
+            .values_list("code", flat=True)
+        ),
+        "stage_slugs": list(
+            Stage.objects.filter(workspace=workspace)
+            .order_by("position", "id")
+            .values_list("slug", flat=True)
+        ),
+        "custom_field_slugs": list(
+            CustomField.objects.filter(workspace=workspace)
+            .order_by("position", "id")
+            .values_list("slug", flat=True)
+        ),
+    }
+
+
+def _team_summary(team: Team) -> dict[str, Any]:
+    """The team as it is now: its sources, and who takes its leads, in turn order."""
+    rotation = team.rotations.get(status=Rotation.Status.ACTIVE)
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "lead_source_ids": list(team.lead_sources.order_by("id").values_list("id", flat=True)),
+        "rotation_emails": list(
+            rotation.members.filter(is_active=True)
+            .order_by("order", "id")
+            .values_list("membership__user__email", flat=True)
+        ),
     }
 
 
