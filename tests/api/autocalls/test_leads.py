@@ -117,6 +117,24 @@ def test_a_known_phone_reuses_its_lead_without_overwriting_it(api_a, campaign_a,
     assert enrolment.summary == "Added to campaign “My new campaign”"
 
 
+def test_a_number_of_another_country_with_the_same_last_ten_digits_gets_its_own_lead(
+    api_a, campaign_a, actor_a
+):
+    london = lead_create(
+        workspace=campaign_a.workspace,
+        actor=actor_a,
+        data={"first_name": "Lon", "phone": "+44 20 7946 0958"},
+    ).lead
+    response = create(
+        api_a, campaign_a, phone_number="+12079460958", variables={"customer_name": "Maine Person"}
+    )
+    assert response.status_code == 200
+    entry = CampaignLead.objects.get(pk=response.json()["data"]["id"])
+    assert entry.lead != london
+    assert (entry.lead.phone_e164, entry.lead.first_name) == ("+12079460958", "Maine")
+    assert entry.effective_timezone == "America/New_York"  # called on Maine's clock
+
+
 def test_an_unusable_email_variable_is_kept_but_not_put_on_the_lead(api_a, campaign_a):
     response = create(
         api_a, campaign_a, phone_number="+14155550123", variables={"email": "not an email"}
