@@ -493,16 +493,25 @@ def campaign_complete_when_no_leads(*, campaign: Campaign, actor: Actor) -> bool
 
 @dataclass(frozen=True)
 class CallQueue:
+    """Numbers of a campaign's queue (to call now, or just claimed) and how many of its
+    numbers are being called."""
+
     entries: list[CampaignLead]
     processing: int
 
 
 def campaign_queue(
-    *, campaign: Campaign, now: datetime.datetime | None = None, limit: int | None = None
+    *,
+    campaign: Campaign,
+    now: datetime.datetime | None = None,
+    limit: int | None = None,
+    for_claim: bool = False,
 ) -> CallQueue:
     """The numbers to call now, in order: campaign in progress; due, under the retry
     limit, not opted out; inside the calling window on the lead's own clock; and no more
-    than the free places under max_calls_in_parallel."""
+    than the free places under max_calls_in_parallel. `for_claim` (campaign_queue_claim,
+    holding the campaign lock): on PostgreSQL the rows are locked, skipping any another
+    transaction is writing."""
     now = now or timezone.now()
     processing = campaign.leads.processing(now).count()
     free = campaign.max_calls_in_parallel - processing
@@ -514,9 +523,11 @@ def campaign_queue(
         campaign.leads.due(now)
         .in_window(campaign, now)
         .queue_order()
-        .select_related("lead", "campaign")[:free]
+        .select_related("lead", "campaign")
     )
-    return CallQueue(entries=list(entries), processing=processing)
+    if for_claim and connection.vendor == "postgresql":
+        entries = entries.select_for_update(skip_locked=True, of=("self",))
+    return CallQueue(entries=list(entries[:free]), processing=processing)
 
 
 def campaign_queue_claim(
@@ -525,37 +536,43 @@ def campaign_queue_claim(
     agent: Membership | None,
     now: datetime.datetime | None = None,
     lease: datetime.timedelta | None = None,
-) -> CampaignLead | None:
-    """Hand the next number of the queue to one caller, marked processing for the lease.
-    An agent who already holds one gets it back. None when nothing is callable.
+    count: int = 1,
+) -> CallQueue:
+    """Hand the next `count` numbers of the queue to one caller, marked processing for
+    the lease (CAMPAIGN_CLAIM_LEASE_MINUTES): an agent in the staff queue takes one at a
+    time, an external dialer (agent None) up to the free places under
+    max_calls_in_parallel. An agent who already holds a number gets it back. No entries
+    when nothing is callable. A claim ends with the call's report, a release, a stop, or its
+    lease running out (the number is then callable again).
 
     The campaign row lock makes max_calls_in_parallel hold under concurrency; on
-    PostgreSQL the candidate row is taken with SKIP LOCKED so a claimer never waits on a
-    number someone else is writing."""
+    PostgreSQL the candidate rows are taken with SKIP LOCKED so a claimer never waits on
+    a number someone else is writing."""
+    if agent is not None and count != 1:
+        raise ValueError("an agent holds one number at a time")
     lease = lease or datetime.timedelta(minutes=settings.CAMPAIGN_CLAIM_LEASE_MINUTES)
     with transaction.atomic():
         _lock_campaigns(campaign.pk)
         campaign.refresh_from_db()
         now = now or timezone.now()
         if agent is not None:
-            held = campaign.leads.processing(now).filter(claimed_by=agent).first()
+            processing = campaign.leads.processing(now)
+            held = processing.filter(claimed_by=agent).first()
             if held is not None:
-                return held
-        if campaign.status != Campaign.Status.IN_PROGRESS:
-            return None
-        if campaign.leads.processing(now).count() >= campaign.max_calls_in_parallel:
-            return None
-        candidates = campaign.leads.due(now).in_window(campaign, now).queue_order()
-        if connection.vendor == "postgresql":
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        entry = candidates.first()
-        if entry is None:
-            return None
-        entry.status = CampaignLead.Status.PROCESSING
-        entry.claimed_by = agent
-        entry.claimed_until = now + lease
-        entry.save(update_fields=["status", "claimed_by", "claimed_until", "updated_at"])
-        return entry
+                return CallQueue(entries=[held], processing=processing.count())
+        queue = campaign_queue(campaign=campaign, now=now, limit=count, for_claim=True)
+        entries = queue.entries
+        claim = {
+            "status": CampaignLead.Status.PROCESSING,
+            "claimed_by": agent,
+            "claimed_until": now + lease,
+            "updated_at": now,
+        }
+        CampaignLead.objects.filter(pk__in=[entry.pk for entry in entries]).update(**claim)
+        for entry in entries:
+            for name, value in claim.items():
+                setattr(entry, name, value)
+        return CallQueue(entries=entries, processing=queue.processing + len(entries))
 
 
 def _next_status(entry: CampaignLead, campaign: Campaign, outcome: str) -> tuple[str, bool]:

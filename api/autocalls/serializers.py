@@ -259,6 +259,33 @@ class QueueResponse(serializers.Serializer):
     max_calls_in_parallel = serializers.IntegerField()
 
 
+class ClaimInput(serializers.Serializer):
+    count = serializers.IntegerField(
+        min_value=1,
+        max_value=10,
+        required=False,
+        default=1,
+        help_text="How many numbers to take (at most the free places under "
+        "max_calls_in_parallel are given).",
+    )
+
+
+class ClaimedLeadOutput(QueueLeadOutput):
+    claimed_until = LaravelDateTimeField(
+        format=LEAD_TIME_FORMAT,
+        default_timezone=datetime.UTC,
+        read_only=True,
+        help_text="When the claim runs out and the number is callable again unless its "
+        "call is reported.",
+    )
+
+
+class ClaimResponse(serializers.Serializer):
+    data = ClaimedLeadOutput(many=True)
+    processing = serializers.IntegerField()
+    max_calls_in_parallel = serializers.IntegerField()
+
+
 class CallInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=OUTCOME_CHOICES)
     duration = serializers.IntegerField(min_value=0, max_value=86400, required=False, default=0)

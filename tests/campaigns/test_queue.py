@@ -169,13 +169,13 @@ def test_no_more_than_max_calls_in_parallel_are_processing(office_hours, actor_a
     now = at("2025-07-01 14:00")
     assert len(campaign_queue(campaign=office_hours, now=now).entries) == 2
     agents = [make_member(ws_a, f"agent{i}@acme.test", Membership.Role.AGENT) for i in range(3)]
-    first = campaign_queue_claim(campaign=office_hours, agent=agents[0], now=now)
+    [first] = campaign_queue_claim(campaign=office_hours, agent=agents[0], now=now).entries
     queue = campaign_queue(campaign=office_hours, now=now)
     assert queue.processing == 1 and len(queue.entries) == 1
     assert first.phone not in phones(queue)
-    second = campaign_queue_claim(campaign=office_hours, agent=agents[1], now=now)
-    assert second is not None and second != first
-    assert campaign_queue_claim(campaign=office_hours, agent=agents[2], now=now) is None
+    [second] = campaign_queue_claim(campaign=office_hours, agent=agents[1], now=now).entries
+    assert second != first
+    assert campaign_queue_claim(campaign=office_hours, agent=agents[2], now=now).entries == []
     assert campaign_queue(campaign=office_hours, now=now).entries == []
 
 
@@ -192,22 +192,22 @@ def test_an_agent_holds_one_number_at_a_time(office_hours, actor_a, bob):
     enrol(office_hours, actor_a, "+12125550101")
     enrol(office_hours, actor_a, "+12125550102")
     now = at("2025-07-01 14:00")
-    first = campaign_queue_claim(campaign=office_hours, agent=bob, now=now)
-    again = campaign_queue_claim(campaign=office_hours, agent=bob, now=now)
+    [first] = campaign_queue_claim(campaign=office_hours, agent=bob, now=now).entries
+    [again] = campaign_queue_claim(campaign=office_hours, agent=bob, now=now).entries
     assert first == again
     assert (again.status, again.claimed_by) == ("processing", bob)
     with time_machine.travel(now, tick=False):
         campaign_call_record(campaign_lead=first, actor=actor_a, outcome="completed")
-    following = campaign_queue_claim(campaign=office_hours, agent=bob, now=now)
-    assert following is not None and following != first
+    [following] = campaign_queue_claim(campaign=office_hours, agent=bob, now=now).entries
+    assert following != first
 
 
 def test_an_abandoned_claim_goes_back_to_the_queue(office_hours, actor_a, bob):
     enrol(office_hours, actor_a, "+12125550101")
     now = at("2025-07-01 14:00")
-    claimed = campaign_queue_claim(
+    [claimed] = campaign_queue_claim(
         campaign=office_hours, agent=bob, now=now, lease=datetime.timedelta(minutes=5)
-    )
+    ).entries
     assert campaign_queue(campaign=office_hours, now=now).entries == []
     later = now + datetime.timedelta(minutes=6)
     # Past the lease the number is callable again, even before the sweep runs...
@@ -256,8 +256,8 @@ def test_two_agents_never_get_the_same_lead(ws_a, alice):
 
     def claim(n: int) -> int | None:
         own = Campaign.objects.get(pk=campaign.pk)  # one instance per thread
-        entry = campaign_queue_claim(campaign=own, agent=agents[n])
-        return entry.pk if entry else None
+        claimed = campaign_queue_claim(campaign=own, agent=agents[n]).entries
+        return claimed[0].pk if claimed else None
 
     for _round in range(2):  # the second round: every agent gets back what it holds
         results, errors = run_in_threads(8, claim)
@@ -280,7 +280,8 @@ def test_the_parallel_limit_holds_when_many_agents_claim_at_once(ws_a, alice):
 
     def claim(n: int) -> int | None:
         own = Campaign.objects.get(pk=campaign.pk)
-        return getattr(campaign_queue_claim(campaign=own, agent=agents[n]), "pk", None)
+        claimed = campaign_queue_claim(campaign=own, agent=agents[n]).entries
+        return claimed[0].pk if claimed else None
 
     results, errors = run_in_threads(8, claim)
     assert errors == []

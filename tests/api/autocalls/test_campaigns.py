@@ -161,7 +161,7 @@ def test_stopping_a_campaign_cancels_the_calls_in_progress(api_a, campaign_a, bo
     first = enrol(api_a, campaign_a)
     enrol(api_a, campaign_a, "+12125550188")
     api_a("post", "campaigns/update-status", {"campaign_id": campaign_a.pk, "action": "start"})
-    claimed = campaign_queue_claim(campaign=campaign_a, agent=bob)
+    [claimed] = campaign_queue_claim(campaign=campaign_a, agent=bob).entries
     assert claimed == first and claimed.status == "processing"
     response = api_a(
         "post", "campaigns/update-status", {"campaign_id": campaign_a.pk, "action": "stop"}
@@ -228,6 +228,7 @@ def endpoints(campaign_id: int, lead_id: int) -> list[tuple[str, str, dict | Non
             "write",
         ),
         ("get", f"campaigns/{campaign_id}/queue", None, "read"),
+        ("post", f"campaigns/{campaign_id}/queue/claim", {"count": 1}, "write"),
     ]
 
 

@@ -1,10 +1,15 @@
-"""The dialer extensions: GET /campaigns/{id}/queue and POST /leads/{id}/calls."""
+"""The dialer extensions: GET /campaigns/{id}/queue, POST /campaigns/{id}/queue/claim and
+POST /leads/{id}/calls."""
 
+import pytest
 import time_machine
 
-from campaigns.models import CallAttempt, CampaignLead
+from campaigns.models import CallAttempt, Campaign, CampaignLead
+from campaigns.services import campaign_enroll, campaign_queue_claim
+from leads.actors import Actor
 from leads.models import ActionLog, Lead
 from tests.api.autocalls.conftest import make_campaign
+from tests.concurrency import run_in_threads
 
 
 def enrol(api, campaign, phone):
@@ -121,3 +126,111 @@ def test_a_retried_report_with_the_same_idempotency_key_counts_once(api_a, campa
         assert response.status_code == 200
     assert CallAttempt.objects.count() == 1
     assert CampaignLead.objects.get().attempts == 1
+
+
+# --- claiming numbers: POST /campaigns/{id}/queue/claim ----------------------------------
+
+
+def dialer_campaign(workspace, **extra):
+    return make_campaign(workspace, name="Dialer", status="in-progress", **extra)
+
+
+def claim(api, campaign, **body):
+    return api("post", f"campaigns/{campaign.pk}/queue/claim", body)
+
+
+def test_a_dialer_claims_numbers_up_to_the_parallel_limit_and_nobody_gets_them_again(
+    api_a, ws_a, django_assert_max_num_queries
+):
+    campaign = dialer_campaign(ws_a, max_calls_in_parallel=2)
+    with time_machine.travel("2025-07-01 12:00:00Z", tick=False):
+        first = enrol(api_a, campaign, "+12125550101")
+        second = enrol(api_a, campaign, "+12125550102")
+        enrol(api_a, campaign, "+12125550103")
+    with time_machine.travel("2025-07-01 14:00:00Z", tick=False):
+        with django_assert_max_num_queries(15):
+            response = claim(api_a, campaign, count=5)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert [row["id"] for row in body["data"]] == [first, second]  # two free lines
+        assert {row["status"] for row in body["data"]} == {"processing"}
+        assert body["data"][0]["claimed_until"] == "2025-07-01 14:15:00"  # the 15-minute lease
+        assert (body["processing"], body["max_calls_in_parallel"]) == (2, 2)
+        # Held: the next poll and the next claim do not hand them out again.
+        queue = api_a.get(f"campaigns/{campaign.pk}/queue").json()
+        assert (queue["data"], queue["processing"]) == ([], 2)
+        assert claim(api_a, campaign).json()["data"] == []
+    assert CampaignLead.objects.get(pk=first).status == "processing"
+
+
+def test_reporting_the_call_ends_the_claim_and_frees_the_line(api_a, ws_a):
+    campaign = dialer_campaign(ws_a, max_calls_in_parallel=1)
+    with time_machine.travel("2025-07-01 12:00:00Z", tick=False):
+        first = enrol(api_a, campaign, "+12125550101")
+        second = enrol(api_a, campaign, "+12125550102")
+    with time_machine.travel("2025-07-01 14:00:00Z", tick=False):
+        assert [row["id"] for row in claim(api_a, campaign).json()["data"]] == [first]
+        reported = api_a("post", f"leads/{first}/calls", {"outcome": "no_answer"})
+        assert reported.json()["data"]["lead"]["status"] == "rescheduled"
+        entry = CampaignLead.objects.get(pk=first)
+        assert (entry.claimed_until, entry.status) == (None, "rescheduled")
+        after = claim(api_a, campaign).json()
+    assert [row["id"] for row in after["data"]] == [second]
+    assert after["processing"] == 1
+
+
+def test_a_claim_nobody_reports_runs_out_and_the_number_is_callable_again(api_a, ws_a):
+    campaign = dialer_campaign(ws_a, max_calls_in_parallel=1)
+    with time_machine.travel("2025-07-01 12:00:00Z", tick=False):
+        first = enrol(api_a, campaign, "+12125550101")
+    with time_machine.travel("2025-07-01 14:00:00Z", tick=False):
+        claim(api_a, campaign)
+    with time_machine.travel("2025-07-01 14:14:59Z", tick=False):
+        assert claim(api_a, campaign).json()["data"] == []  # still held
+    with time_machine.travel("2025-07-01 14:15:01Z", tick=False):  # the dialer crashed
+        queue = api_a.get(f"campaigns/{campaign.pk}/queue").json()
+        assert ([row["id"] for row in queue["data"]], queue["processing"]) == ([first], 0)
+        again = claim(api_a, campaign).json()["data"]
+    assert [row["id"] for row in again] == [first]
+    assert again[0]["claimed_until"] == "2025-07-01 14:30:01"
+
+
+def test_a_retried_claim_with_the_same_idempotency_key_takes_nothing_more(api_a, ws_a):
+    campaign = dialer_campaign(ws_a, max_calls_in_parallel=5)
+    for i in range(3):
+        enrol(api_a, campaign, f"+1212555{101 + i:04d}")
+    path = f"campaigns/{campaign.pk}/queue/claim"
+    first = api_a("post", path, {"count": 2}, **{"Idempotency-Key": "claim-1"}).json()
+    again = api_a("post", path, {"count": 2}, **{"Idempotency-Key": "claim-1"}).json()
+    assert again["data"] == first["data"] and len(first["data"]) == 2
+    assert CampaignLead.objects.filter(status="processing").count() == 2
+
+
+def test_a_bad_claim_is_422_and_another_workspaces_campaign_404(api_a, ws_a, campaign_b):
+    campaign = dialer_campaign(ws_a)
+    enrol(api_a, campaign, "+12125550101")
+    for body in ({"count": 0}, {"count": 11}, {"count": "many"}):
+        response = claim(api_a, campaign, **body)
+        assert response.status_code == 422, body
+        assert "count" in response.json()["errors"]
+    assert claim(api_a, campaign_b).status_code == 404
+    assert not CampaignLead.objects.filter(status="processing").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_dialer_claims_never_get_the_same_number(ws_a, alice):
+    actor = Actor(user=alice.user, membership=alice)
+    campaign = make_campaign(ws_a, name="Race", status="in-progress", max_calls_in_parallel=10)
+    for i in range(30):
+        campaign_enroll(campaign=campaign, actor=actor, phone=f"+1212555{100 + i:04d}")
+
+    def dial(n: int) -> list[int]:
+        own = Campaign.objects.get(pk=campaign.pk)  # one instance per thread
+        return [e.pk for e in campaign_queue_claim(campaign=own, agent=None, count=3).entries]
+
+    results, errors = run_in_threads(8, dial)
+    assert errors == []
+    claimed = [pk for batch in results for pk in batch]
+    assert len(claimed) == len(set(claimed)) == 10  # no number twice, the limit holds
+    assert CampaignLead.objects.filter(status="processing").count() == 10
