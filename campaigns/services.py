@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import (
@@ -169,6 +169,10 @@ def _attach(
     summary = f"Added to campaign “{campaign.name}”"
     if lead is None:
         lead, _ = lead_find_match(workspace, phone_e164=info.e164)
+    if lead is not None and lead.did_opt_out:
+        # Kept, so the client sees where its number went, but never queued.
+        entry.status = CampaignLead.Status.BLACKLISTED
+        summary += " as blacklisted: this number opted out of calls"
     if lead is None:
 
         def enrol(new_lead: Lead) -> dict[str, Any]:
@@ -303,6 +307,10 @@ def campaign_lead_update(
                 summary=f"Lead created: number of a lead in campaign “{entry.campaign.name}”",
             ).lead
         entry.lead = match
+        if match.did_opt_out:
+            # The new number's person opted out of calls: kept, never queued (as on create).
+            status = CampaignLead.Status.BLACKLISTED
+            change("status", entry.status, status)
     if "campaign" in changes:
         entry.campaign = new_campaign
         # Secondary contacts follow the lead they belong to.
@@ -422,6 +430,38 @@ def campaign_create(*, workspace: Workspace, actor: Actor, data: Mapping[str, An
     return campaign
 
 
+def _why_nothing_to_call(campaign: Campaign) -> str:
+    """What a campaign with nothing left to call holds instead, and what to do about it:
+    "add leads" alone misleads when every lead is there but opted out."""
+    counts = campaign.leads.aggregate(
+        total=Count("pk"),
+        opted_out=Count(
+            "pk",
+            filter=Q(status=CampaignLead.Status.BLACKLISTED) | Q(lead__opted_out_at__isnull=False),
+        ),
+    )
+    total, opted_out = counts["total"], counts["opted_out"]
+    if not total:
+        return "it has none yet. Add leads before starting it."
+    if opted_out == total:
+        who = "its only lead" if total == 1 else f"all {total} of its leads"
+        verb = "is" if total == 1 else "are"
+        return (
+            f"{who} opted out of calls ({verb} blacklisted) and {verb} never called. "
+            "Add other leads before starting it."
+        )
+    finished = total - opted_out
+    parts = [
+        f"{finished} {'is' if finished == 1 else 'are'} finished (completed or out of retries)"
+    ]
+    if opted_out:
+        parts.insert(0, f"{opted_out} opted out of calls (blacklisted)")
+    return (
+        f"of its {total} lead{'s' if total != 1 else ''}, {' and '.join(parts)}. "
+        "Add leads, or set finished ones back to created, before starting it."
+    )
+
+
 @transaction.atomic
 def campaign_start(*, campaign: Campaign, actor: Actor) -> Campaign:
     """Start calling. Refused when no number is left to call."""
@@ -429,8 +469,8 @@ def campaign_start(*, campaign: Campaign, actor: Actor) -> Campaign:
     campaign.refresh_from_db()
     if not campaign.leads.left_to_call().exists():
         raise ValidationError(
-            f"Campaign “{campaign.name}” has no leads left to call: add leads, or set "
-            "finished ones back to created, before starting it.",
+            f"Campaign “{campaign.name}” has no leads left to call: "
+            + _why_nothing_to_call(campaign),
             code="nothing_to_call",
         )
     if campaign.status != Campaign.Status.IN_PROGRESS:

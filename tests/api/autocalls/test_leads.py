@@ -144,6 +144,31 @@ def test_an_unusable_email_variable_is_kept_but_not_put_on_the_lead(api_a, campa
     assert Lead.objects.get().email == ""
 
 
+def test_an_opted_out_number_is_enrolled_as_blacklisted_and_never_queued(api_a, ws_a, actor_a):
+    campaign = make_campaign(ws_a, name="Running", status="in-progress")
+    lead_create(
+        workspace=ws_a,
+        actor=actor_a,
+        data={"first_name": "No", "phone": "+14155550123", "opted_out": True},
+    )
+    response = create(
+        api_a,
+        campaign,
+        phone_number="(415) 555-0123",
+        secondary_contacts=[{"phone_number": "+14155550124"}],
+    )
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["status"] == "blacklisted"
+    assert data["secondary_contacts"][0]["status"] == "created"
+    queue = api_a.get(f"campaigns/{campaign.pk}/queue").json()
+    assert [row["phone_number"] for row in queue["data"]] == ["+14155550124"]
+    log = ActionLog.objects.get(event="campaign_lead_enrolled", lead__first_name="No")
+    assert log.summary == (
+        "Added to campaign “Running” as blacklisted: this number opted out of calls"
+    )
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -435,6 +460,19 @@ def test_moving_onto_a_number_already_in_the_campaign_is_a_duplicate(api_a, entr
         "put", f"leads/{entry.pk}", {"phone_number": "+12125550188", "allow_dupplicate": True}
     )
     assert allowed.status_code == 200
+
+
+def test_moving_a_lead_onto_an_opted_out_number_blacklists_it(api_a, entry, actor_a):
+    lead_create(
+        workspace=entry.workspace,
+        actor=actor_a,
+        data={"first_name": "No", "phone": "+12125550188", "opted_out": True},
+    )
+    assert api_a("put", f"leads/{entry.pk}", {"phone_number": "+12125550188"}).status_code == 200
+    entry.refresh_from_db()
+    assert (entry.status, entry.lead.first_name) == ("blacklisted", "No")
+    log = ActionLog.objects.get(event="campaign_lead_updated")
+    assert log.input["changes"]["status"] == {"from": "created", "to": "blacklisted"}
 
 
 @pytest.mark.parametrize("status", ["scheduled", "processing", "rescheduled", "blacklisted", "x"])
