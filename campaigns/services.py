@@ -275,9 +275,12 @@ def campaign_lead_update(
         change("campaign", entry.campaign_id, new_campaign.pk)
     if ("phone" in changes or "campaign" in changes) and not allow_duplicate:
         target = new_campaign or entry.campaign
-        phone = info.e164 if info else entry.phone
-        _lock_numbers(workspace, [info or _normalize(workspace, phone)])
-        _check_duplicates(target, [phone], exclude_pk=entry.pk)
+        phones = [info.e164 if info else entry.phone]
+        if "campaign" in changes:
+            # Secondary contacts move with their lead: their numbers must be free there too.
+            phones += entry.secondary_contacts.order_by("pk").values_list("phone", flat=True)
+        _lock_numbers(workspace, [_normalize(workspace, phone) for phone in phones])
+        _check_duplicates(target, phones, exclude_pk=entry.pk)
 
     status = data.get("status")
     if status is not None:

@@ -462,6 +462,31 @@ def test_moving_onto_a_number_already_in_the_campaign_is_a_duplicate(api_a, entr
     assert allowed.status_code == 200
 
 
+def test_moving_a_lead_checks_its_secondary_contacts_against_the_target_campaign(
+    api_a, campaign_a, ws_a
+):
+    other = make_campaign(ws_a, name="Other")
+    main = create(
+        api_a,
+        campaign_a,
+        phone_number="+14155550123",
+        secondary_contacts=[{"phone_number": "+14155550124"}],
+    ).json()["data"]
+    create(api_a, other, phone_number="(415) 555-0124")
+    response = api_a("put", f"leads/{main['id']}", {"campaign_id": other.pk})
+    assert response.status_code == 422
+    assert response.json()["code"] == "duplicate_lead"
+    assert response.json()["message"].startswith("+14155550124 is already in campaign “Other”")
+    assert set(CampaignLead.objects.filter(campaign=other).values_list("phone", flat=True)) == {
+        "+14155550124"
+    }
+    allowed = api_a(
+        "put", f"leads/{main['id']}", {"campaign_id": other.pk, "allow_dupplicate": True}
+    )
+    assert allowed.status_code == 200
+    assert CampaignLead.objects.filter(campaign=other, phone="+14155550124").count() == 2
+
+
 def test_moving_a_lead_onto_an_opted_out_number_blacklists_it(api_a, entry, actor_a):
     lead_create(
         workspace=entry.workspace,
