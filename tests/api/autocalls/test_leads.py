@@ -144,6 +144,14 @@ def test_an_unusable_email_variable_is_kept_but_not_put_on_the_lead(api_a, campa
     assert Lead.objects.get().email == ""
 
 
+def test_a_valid_but_overlong_email_variable_does_not_refuse_the_number(api_a, campaign_a):
+    email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"  # 312 characters
+    response = create(api_a, campaign_a, phone_number="+14155550123", variables={"email": email})
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["variables"] == {"email": email}
+    assert Lead.objects.get().email == ""  # the lead's email holds at most 254
+
+
 def test_an_opted_out_number_is_enrolled_as_blacklisted_and_never_queued(api_a, ws_a, actor_a):
     campaign = make_campaign(ws_a, name="Running", status="in-progress")
     lead_create(
