@@ -158,9 +158,18 @@ class AutocallsLeadListQuery(serializers.Serializer):
     per_page = serializers.IntegerField(min_value=1, max_value=100, required=False, default=15)
     status = serializers.ChoiceField(choices=LEAD_STATUS_CHOICES, required=False)
     campaign_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
-    phone_number = serializers.CharField(required=False, max_length=32)
+    phone_number = serializers.CharField(
+        required=False, max_length=32, help_text="Any part of the number; digits are compared."
+    )
     date_from = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
     date_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def validate_phone_number(self, value: str) -> str:
+        """The digits to look for: without one, the filter would match every row."""
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if not digits:
+            raise serializers.ValidationError("Give at least one digit of the number.")
+        return digits
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("date_from"), attrs.get("date_to")

@@ -95,9 +95,8 @@ def _lead_list(view: AutocallsView, filters: dict[str, Any]) -> QuerySet:
         qs = qs.filter(status=filters["status"])
     if "campaign_id" in filters:
         qs = qs.filter(campaign_id=filters["campaign_id"])
-    phone = "".join(ch for ch in filters.get("phone_number", "") if ch.isdigit())
-    if phone:
-        qs = qs.filter(phone__contains=phone)
+    if "phone_number" in filters:  # its digits (AutocallsLeadListQuery)
+        qs = qs.filter(phone__contains=filters["phone_number"])
     zone = datetime.UTC
     if filters.get("date_from"):
         start = datetime.datetime.combine(filters["date_from"], datetime.time(), zone)

@@ -359,12 +359,23 @@ def test_the_list_defaults_to_fifteen_per_page_and_an_empty_page_past_the_end(ap
         {"status": "contacted"},
         {"date_from": "30/06/2025"},
         {"date_from": "2025-07-02", "date_to": "2025-07-01"},
+        {"phone_number": "abc"},
+        {"phone_number": "+ ( )"},
     ],
 )
 def test_bad_list_parameters_are_422(api_a, params):
     response = api_a.get("leads", **params)
     assert response.status_code == 422
     assert set(response.json()["errors"]) <= set(params)
+
+
+def test_a_phone_filter_without_a_digit_is_422_instead_of_listing_everything(api_a, campaign_a):
+    create(api_a, campaign_a, phone_number="+14155550123")
+    response = api_a.get("leads", phone_number="abc")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"] == {"phone_number": ["Give at least one digit of the number."]}
+    assert body["message"] == "Invalid phone number"
 
 
 def test_the_list_filters_by_status_campaign_phone_and_creation_date(api_a, campaign_a, ws_a):
