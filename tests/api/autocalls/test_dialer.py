@@ -1,15 +1,11 @@
 """The dialer extensions: GET /campaigns/{id}/queue, POST /campaigns/{id}/queue/claim and
-POST /leads/{id}/calls."""
+POST /leads/{id}/calls (concurrent claims: tests/campaigns/test_queue.py)."""
 
-import pytest
 import time_machine
 
-from campaigns.models import CallAttempt, Campaign, CampaignLead
-from campaigns.services import campaign_enroll, campaign_queue_claim
-from leads.actors import Actor
+from campaigns.models import CallAttempt, CampaignLead
 from leads.models import ActionLog, Lead
 from tests.api.autocalls.conftest import make_campaign
-from tests.concurrency import run_in_threads
 
 
 def enrol(api, campaign, phone):
@@ -215,22 +211,3 @@ def test_a_bad_claim_is_422_and_another_workspaces_campaign_404(api_a, ws_a, cam
         assert "count" in response.json()["errors"]
     assert claim(api_a, campaign_b).status_code == 404
     assert not CampaignLead.objects.filter(status="processing").exists()
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_dialer_claims_never_get_the_same_number(ws_a, alice):
-    actor = Actor(user=alice.user, membership=alice)
-    campaign = make_campaign(ws_a, name="Race", status="in-progress", max_calls_in_parallel=10)
-    for i in range(30):
-        campaign_enroll(campaign=campaign, actor=actor, phone=f"+1212555{100 + i:04d}")
-
-    def dial(n: int) -> list[int]:
-        own = Campaign.objects.get(pk=campaign.pk)  # one instance per thread
-        return [e.pk for e in campaign_queue_claim(campaign=own, agent=None, count=3).entries]
-
-    results, errors = run_in_threads(8, dial)
-    assert errors == []
-    claimed = [pk for batch in results for pk in batch]
-    assert len(claimed) == len(set(claimed)) == 10  # no number twice, the limit holds
-    assert CampaignLead.objects.filter(status="processing").count() == 10
