@@ -287,7 +287,11 @@ API_ROUTES: list[ApiRoute] = [
     ),
     _calls("autocalls-campaign-queue", "get", "campaigns/{campaign}/queue", scope=C_READ),
     _calls(
-        "autocalls-campaign-queue-claim", "post", "campaigns/{campaign}/queue/claim", scope=C_WRITE
+        "autocalls-campaign-queue-claim",
+        "post",
+        "campaigns/{campaign}/queue/claim",
+        body={"count": 1},
+        scope=C_WRITE,
     ),
     _calls("autocalls-me", "get", "me", scope=None),
 ]
