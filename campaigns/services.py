@@ -12,9 +12,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import (
@@ -128,7 +127,9 @@ def _new_lead_data(phone: str, variables: Mapping[str, Any]) -> dict[str, Any]:
     email = variables.get("email")
     if isinstance(email, str) and email.strip():
         try:
-            validate_email(email.strip())
+            # The lead's own field check (format and length), so what passes here is
+            # what lead_create accepts.
+            Lead._meta.get_field("email").clean(email.strip(), None)
             data["email"] = email.strip()
         except ValidationError:
             pass  # a free-form call variable; a bad one must not refuse the number
@@ -169,6 +170,10 @@ def _attach(
     summary = f"Added to campaign “{campaign.name}”"
     if lead is None:
         lead, _ = lead_find_match(workspace, phone_e164=info.e164)
+    if lead is not None and lead.did_opt_out:
+        # Kept, so the client sees where its number went, but never queued.
+        entry.status = CampaignLead.Status.BLACKLISTED
+        summary += " as blacklisted: this number opted out of calls"
     if lead is None:
 
         def enrol(new_lead: Lead) -> dict[str, Any]:
@@ -271,9 +276,12 @@ def campaign_lead_update(
         change("campaign", entry.campaign_id, new_campaign.pk)
     if ("phone" in changes or "campaign" in changes) and not allow_duplicate:
         target = new_campaign or entry.campaign
-        phone = info.e164 if info else entry.phone
-        _lock_numbers(workspace, [info or _normalize(workspace, phone)])
-        _check_duplicates(target, [phone], exclude_pk=entry.pk)
+        phones = [info.e164 if info else entry.phone]
+        if "campaign" in changes:
+            # Secondary contacts move with their lead: their numbers must be free there too.
+            phones += entry.secondary_contacts.order_by("pk").values_list("phone", flat=True)
+        _lock_numbers(workspace, [_normalize(workspace, phone) for phone in phones])
+        _check_duplicates(target, phones, exclude_pk=entry.pk)
 
     status = data.get("status")
     if status is not None:
@@ -303,6 +311,10 @@ def campaign_lead_update(
                 summary=f"Lead created: number of a lead in campaign “{entry.campaign.name}”",
             ).lead
         entry.lead = match
+        if match.did_opt_out:
+            # The new number's person opted out of calls: kept, never queued (as on create).
+            status = CampaignLead.Status.BLACKLISTED
+            change("status", entry.status, status)
     if "campaign" in changes:
         entry.campaign = new_campaign
         # Secondary contacts follow the lead they belong to.
@@ -422,6 +434,38 @@ def campaign_create(*, workspace: Workspace, actor: Actor, data: Mapping[str, An
     return campaign
 
 
+def _why_nothing_to_call(campaign: Campaign) -> str:
+    """What a campaign with nothing left to call holds instead, and what to do about it:
+    "add leads" alone misleads when every lead is there but opted out."""
+    counts = campaign.leads.aggregate(
+        total=Count("pk"),
+        opted_out=Count(
+            "pk",
+            filter=Q(status=CampaignLead.Status.BLACKLISTED) | Q(lead__opted_out_at__isnull=False),
+        ),
+    )
+    total, opted_out = counts["total"], counts["opted_out"]
+    if not total:
+        return "it has none yet. Add leads before starting it."
+    if opted_out == total:
+        who = "its only lead" if total == 1 else f"all {total} of its leads"
+        verb = "is" if total == 1 else "are"
+        return (
+            f"{who} opted out of calls ({verb} blacklisted) and {verb} never called. "
+            "Add other leads before starting it."
+        )
+    finished = total - opted_out
+    parts = [
+        f"{finished} {'is' if finished == 1 else 'are'} finished (completed or out of retries)"
+    ]
+    if opted_out:
+        parts.insert(0, f"{opted_out} opted out of calls (blacklisted)")
+    return (
+        f"of its {total} lead{'s' if total != 1 else ''}, {' and '.join(parts)}. "
+        "Add leads, or set finished ones back to created, before starting it."
+    )
+
+
 @transaction.atomic
 def campaign_start(*, campaign: Campaign, actor: Actor) -> Campaign:
     """Start calling. Refused when no number is left to call."""
@@ -429,8 +473,8 @@ def campaign_start(*, campaign: Campaign, actor: Actor) -> Campaign:
     campaign.refresh_from_db()
     if not campaign.leads.left_to_call().exists():
         raise ValidationError(
-            f"Campaign “{campaign.name}” has no leads left to call: add leads, or set "
-            "finished ones back to created, before starting it.",
+            f"Campaign “{campaign.name}” has no leads left to call: "
+            + _why_nothing_to_call(campaign),
             code="nothing_to_call",
         )
     if campaign.status != Campaign.Status.IN_PROGRESS:
@@ -493,16 +537,25 @@ def campaign_complete_when_no_leads(*, campaign: Campaign, actor: Actor) -> bool
 
 @dataclass(frozen=True)
 class CallQueue:
+    """Numbers of a campaign's queue (to call now, or just claimed) and how many of its
+    numbers are being called."""
+
     entries: list[CampaignLead]
     processing: int
 
 
 def campaign_queue(
-    *, campaign: Campaign, now: datetime.datetime | None = None, limit: int | None = None
+    *,
+    campaign: Campaign,
+    now: datetime.datetime | None = None,
+    limit: int | None = None,
+    for_claim: bool = False,
 ) -> CallQueue:
     """The numbers to call now, in order: campaign in progress; due, under the retry
     limit, not opted out; inside the calling window on the lead's own clock; and no more
-    than the free places under max_calls_in_parallel."""
+    than the free places under max_calls_in_parallel. `for_claim` (campaign_queue_claim,
+    holding the campaign lock): on PostgreSQL the rows are locked, skipping any another
+    transaction is writing."""
     now = now or timezone.now()
     processing = campaign.leads.processing(now).count()
     free = campaign.max_calls_in_parallel - processing
@@ -514,9 +567,11 @@ def campaign_queue(
         campaign.leads.due(now)
         .in_window(campaign, now)
         .queue_order()
-        .select_related("lead", "campaign")[:free]
+        .select_related("lead", "campaign")
     )
-    return CallQueue(entries=list(entries), processing=processing)
+    if for_claim and connection.vendor == "postgresql":
+        entries = entries.select_for_update(skip_locked=True, of=("self",))
+    return CallQueue(entries=list(entries[:free]), processing=processing)
 
 
 def campaign_queue_claim(
@@ -525,37 +580,43 @@ def campaign_queue_claim(
     agent: Membership | None,
     now: datetime.datetime | None = None,
     lease: datetime.timedelta | None = None,
-) -> CampaignLead | None:
-    """Hand the next number of the queue to one caller, marked processing for the lease.
-    An agent who already holds one gets it back. None when nothing is callable.
+    count: int = 1,
+) -> CallQueue:
+    """Hand the next `count` numbers of the queue to one caller, marked processing for
+    the lease (CAMPAIGN_CLAIM_LEASE_MINUTES): an agent in the staff queue takes one at a
+    time, an external dialer (agent None) up to the free places under
+    max_calls_in_parallel. An agent who already holds a number gets it back. No entries
+    when nothing is callable. A claim ends with the call's report, a release, a stop, or its
+    lease running out (the number is then callable again).
 
     The campaign row lock makes max_calls_in_parallel hold under concurrency; on
-    PostgreSQL the candidate row is taken with SKIP LOCKED so a claimer never waits on a
-    number someone else is writing."""
+    PostgreSQL the candidate rows are taken with SKIP LOCKED so a claimer never waits on
+    a number someone else is writing."""
+    if agent is not None and count != 1:
+        raise ValueError("an agent holds one number at a time")
     lease = lease or datetime.timedelta(minutes=settings.CAMPAIGN_CLAIM_LEASE_MINUTES)
     with transaction.atomic():
         _lock_campaigns(campaign.pk)
         campaign.refresh_from_db()
         now = now or timezone.now()
         if agent is not None:
-            held = campaign.leads.processing(now).filter(claimed_by=agent).first()
+            processing = campaign.leads.processing(now)
+            held = processing.filter(claimed_by=agent).first()
             if held is not None:
-                return held
-        if campaign.status != Campaign.Status.IN_PROGRESS:
-            return None
-        if campaign.leads.processing(now).count() >= campaign.max_calls_in_parallel:
-            return None
-        candidates = campaign.leads.due(now).in_window(campaign, now).queue_order()
-        if connection.vendor == "postgresql":
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        entry = candidates.first()
-        if entry is None:
-            return None
-        entry.status = CampaignLead.Status.PROCESSING
-        entry.claimed_by = agent
-        entry.claimed_until = now + lease
-        entry.save(update_fields=["status", "claimed_by", "claimed_until", "updated_at"])
-        return entry
+                return CallQueue(entries=[held], processing=processing.count())
+        queue = campaign_queue(campaign=campaign, now=now, limit=count, for_claim=True)
+        entries = queue.entries
+        claim = {
+            "status": CampaignLead.Status.PROCESSING,
+            "claimed_by": agent,
+            "claimed_until": now + lease,
+            "updated_at": now,
+        }
+        CampaignLead.objects.filter(pk__in=[entry.pk for entry in entries]).update(**claim)
+        for entry in entries:
+            for name, value in claim.items():
+                setattr(entry, name, value)
+        return CallQueue(entries=entries, processing=queue.processing + len(entries))
 
 
 def _next_status(entry: CampaignLead, campaign: Campaign, outcome: str) -> tuple[str, bool]:

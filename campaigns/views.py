@@ -344,9 +344,8 @@ class QueueView(CampaignMixin, TemplateView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Take the next number (or get back the one already in hand)."""
         campaign = self.setup_campaign(pk)
-        entry = campaign_queue_claim(campaign=campaign, agent=self.member)
-        if entry is not None:
-            entry = self.held()  # again, with the lead and the campaign
+        claimed = campaign_queue_claim(campaign=campaign, agent=self.member).entries
+        entry = self.held() if claimed else None  # again, with what the card shows
         notice = "" if entry else "Nobody is left to call right now."
         return self.render_card(entry, notice=notice)
 
@@ -377,9 +376,8 @@ class QueueOutcomeView(QueueView):
             # 422, not 409: htmx swaps it in, so the agent reads why.
             return self.render_card(self.held(), status=422, error=" ".join(error.messages))
         recorded = f"Recorded “{call.get_outcome_display()}” for {entry.lead}."
-        nxt = campaign_queue_claim(campaign=campaign, agent=self.member)
-        if nxt is not None:
-            nxt = self.held()
+        claimed = campaign_queue_claim(campaign=campaign, agent=self.member).entries
+        nxt = self.held() if claimed else None
         notice = recorded + ("" if nxt else " Nobody is left to call right now.")
         return self.render_card(nxt, notice=notice)
 

@@ -158,9 +158,18 @@ class AutocallsLeadListQuery(serializers.Serializer):
     per_page = serializers.IntegerField(min_value=1, max_value=100, required=False, default=15)
     status = serializers.ChoiceField(choices=LEAD_STATUS_CHOICES, required=False)
     campaign_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
-    phone_number = serializers.CharField(required=False, max_length=32)
+    phone_number = serializers.CharField(
+        required=False, max_length=32, help_text="Any part of the number; digits are compared."
+    )
     date_from = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
     date_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def validate_phone_number(self, value: str) -> str:
+        """The digits to look for: without one, the filter would match every row."""
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if not digits:
+            raise serializers.ValidationError("Give at least one digit of the number.")
+        return digits
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("date_from"), attrs.get("date_to")
@@ -255,6 +264,33 @@ class QueueQuery(serializers.Serializer):
 
 class QueueResponse(serializers.Serializer):
     data = QueueLeadOutput(many=True)
+    processing = serializers.IntegerField()
+    max_calls_in_parallel = serializers.IntegerField()
+
+
+class ClaimInput(serializers.Serializer):
+    count = serializers.IntegerField(
+        min_value=1,
+        max_value=10,
+        required=False,
+        default=1,
+        help_text="How many numbers to take (at most the free places under "
+        "max_calls_in_parallel are given).",
+    )
+
+
+class ClaimedLeadOutput(QueueLeadOutput):
+    claimed_until = LaravelDateTimeField(
+        format=LEAD_TIME_FORMAT,
+        default_timezone=datetime.UTC,
+        read_only=True,
+        help_text="When the claim runs out and the number is callable again unless its "
+        "call is reported.",
+    )
+
+
+class ClaimResponse(serializers.Serializer):
+    data = ClaimedLeadOutput(many=True)
     processing = serializers.IntegerField()
     max_calls_in_parallel = serializers.IntegerField()
 

@@ -19,5 +19,10 @@ urlpatterns = [
         views.CampaignQueueView.as_view(),
         name="autocalls-campaign-queue",
     ),
+    path(
+        "campaigns/<str:campaign_id>/queue/claim",
+        views.CampaignQueueClaimView.as_view(),
+        name="autocalls-campaign-queue-claim",
+    ),
     path("me", views.MeView.as_view(), name="autocalls-me"),
 ]

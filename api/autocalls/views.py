@@ -18,6 +18,7 @@ from api.autocalls.pagination import laravel_page
 from api.views import FamilyAPIView
 from campaigns.models import Campaign, CampaignLead
 from campaigns.services import (
+    CallQueue,
     Contact,
     campaign_call_record,
     campaign_create,
@@ -25,6 +26,7 @@ from campaigns.services import (
     campaign_lead_delete,
     campaign_lead_update,
     campaign_queue,
+    campaign_queue_claim,
     campaign_start,
     campaign_stop,
 )
@@ -93,9 +95,8 @@ def _lead_list(view: AutocallsView, filters: dict[str, Any]) -> QuerySet:
         qs = qs.filter(status=filters["status"])
     if "campaign_id" in filters:
         qs = qs.filter(campaign_id=filters["campaign_id"])
-    phone = "".join(ch for ch in filters.get("phone_number", "") if ch.isdigit())
-    if phone:
-        qs = qs.filter(phone__contains=phone)
+    if "phone_number" in filters:  # its digits (AutocallsLeadListQuery)
+        qs = qs.filter(phone__contains=filters["phone_number"])
     zone = datetime.UTC
     if filters.get("date_from"):
         start = datetime.datetime.combine(filters["date_from"], datetime.time(), zone)
@@ -267,6 +268,18 @@ class CampaignStatusView(AutocallsView):
         )
 
 
+def _queue_response(
+    campaign: Campaign, queue: CallQueue, output: type[s.QueueLeadOutput]
+) -> Response:
+    return Response(
+        {
+            "data": output(queue.entries, many=True).data,
+            "processing": queue.processing,
+            "max_calls_in_parallel": campaign.max_calls_in_parallel,
+        }
+    )
+
+
 class CampaignQueueView(AutocallsView):
     required_scopes: ClassVar[dict[str, str]] = {"GET": READ}
 
@@ -283,13 +296,27 @@ class CampaignQueueView(AutocallsView):
         campaign = self.get_campaign(campaign_id)
         query = s.validate_or_raise(s.QueueQuery(data=request.query_params))
         queue = campaign_queue(campaign=campaign, limit=query.get("limit"))
-        return Response(
-            {
-                "data": s.QueueLeadOutput(queue.entries, many=True).data,
-                "processing": queue.processing,
-                "max_calls_in_parallel": campaign.max_calls_in_parallel,
-            }
-        )
+        return _queue_response(campaign, queue, s.QueueLeadOutput)
+
+
+class CampaignQueueClaimView(AutocallsView):
+    required_scopes: ClassVar[dict[str, str]] = {"POST": WRITE}
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Take the next numbers to call, held for you (Leadbook extension)",
+        request=s.ClaimInput,
+        parameters=[OpenApiParameter("campaign_id", int, OpenApiParameter.PATH)],
+        responses={
+            200: s.ClaimResponse,
+            **AUTOCALLS.error_responses(400, *ERRORS, 404, 409, 413, 415, 422),
+        },
+    )
+    def post(self, request: Request, campaign_id: str) -> Response:
+        campaign = self.get_campaign(campaign_id)
+        data = s.validate_or_raise(s.ClaimInput(data=request.data))
+        claimed = campaign_queue_claim(campaign=campaign, agent=None, count=data["count"])
+        return _queue_response(campaign, claimed, s.ClaimedLeadOutput)
 
 
 class MeView(AutocallsView):

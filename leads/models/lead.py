@@ -175,14 +175,16 @@ class LeadQuerySet(models.QuerySet):
         """Leads that were not merged into another one."""
         return self.filter(merged_into__isnull=True)
 
-    def matching(self, workspace: Workspace, *, email_key: str, phone_key: str) -> "LeadQuerySet":
-        """Leads sharing the normalized email or the last ten phone digits (leads already
-        merged into another one do not count)."""
+    def matching(self, workspace: Workspace, *, email_key: str, phone_e164: str) -> "LeadQuerySet":
+        """Leads sharing the normalized email or the same E.164 phone number (leads
+        already merged into another one do not count). The number is found through its
+        indexed last ten digits, but those alone are not a person: +44 20 7946 0958 and
+        +1 207 946 0958 share them."""
         condition = Q()
         if email_key:
             condition |= Q(email_normalized=email_key)
-        if phone_key:
-            condition |= Q(phone_last10=phone_key)
+        if phone_e164:
+            condition |= Q(phone_last10=phone_match_key(phone_e164), phone=phone_e164)
         if not condition:
             return self.none()
         return self.for_workspace(workspace).not_merged().filter(condition)

@@ -667,7 +667,7 @@ def lead_matching(
         return []
     leads = among if among is not None else Lead.objects.all()
     return list(
-        leads.matching(lead.workspace, email_key=lead.email_normalized, phone_key=lead.phone_last10)
+        leads.matching(lead.workspace, email_key=lead.email_normalized, phone_e164=lead.phone_e164)
         .exclude(pk=lead.pk)
         .exclude(is_test=True)
         .select_related("assignee__user", "stage")

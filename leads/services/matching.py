@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from django.db import connection
 
 from leads.models import Lead, Workspace
-from leads.services.phones import phone_match_key
 
 
 def email_match_key(email: str) -> str:
@@ -17,6 +16,10 @@ def email_match_key(email: str) -> str:
 
 def match_lock(workspace: Workspace, *, email_key: str, phone_key: str) -> None:
     """Serialize check-then-insert for the same email or phone within a workspace.
+
+    The phone key is the last ten digits (phone_match_key), coarser than a match (which
+    needs the same E.164 number): numbers of different countries sharing them only wait
+    on each other, and every writer, single or batch, keeps using one key per number.
 
     PostgreSQL: transaction-scoped advisory locks, taken in a fixed order so two requests
     never deadlock. SQLite: IMMEDIATE transactions already serialize every writer."""
@@ -63,16 +66,15 @@ def _lock_id(workspace: Workspace, key: str) -> int:
 def lead_find_match(
     workspace: Workspace, *, email: str = "", phone_e164: str = ""
 ) -> tuple[Lead | None, str | None]:
-    """The oldest lead with the same email (checked first) or the same last ten phone
-    digits, and which of the two matched. One narrow query finds the candidates by both
+    """The oldest lead with the same email (checked first) or the same E.164 phone
+    number, and which of the two matched. One narrow query finds the candidates by both
     keys (each served by its index); only the winner is loaded whole."""
     email_key = email_match_key(email)
-    phone_key = phone_match_key(phone_e164)
-    if not email_key and not phone_key:
+    if not email_key and not phone_e164:
         return None, None
     # A lead merged into another is a tombstone: incoming duplicates go to the survivor.
     candidates = list(
-        Lead.objects.matching(workspace, email_key=email_key, phone_key=phone_key)
+        Lead.objects.matching(workspace, email_key=email_key, phone_e164=phone_e164)
         .not_merged()
         .order_by()
         .values_list("pk", "created_at", "email_normalized")[:MATCH_CANDIDATES]

@@ -10,6 +10,12 @@ from phonenumber_field.phonenumber import PhoneNumber
 from phonenumbers import timezone as phone_timezone
 
 _UNKNOWN_ZONE = "Etc/Unknown"
+# No way of writing a phone number needs more (E.164 has at most 15 digits; punctuation,
+# spaces and an extension fit well within). Longer input is refused before it is parsed,
+# cached or echoed back.
+MAX_PHONE_INPUT = 64
+# How much of a refused value an error message quotes.
+_ECHO = 20
 
 
 class ValidatedPhoneNumber(PhoneNumber):
@@ -51,27 +57,33 @@ class PhoneInfo:
 def phone_normalize(raw: str, *, region: str = "US") -> PhoneInfo:
     """Parse a number written any common way; raise ValidationError when it is not a
     valid phone number. Numbers without a country code are read in `region`."""
-    result = _normalize(raw or "", region)
+    text = (raw or "").strip()
+    if len(text) > MAX_PHONE_INPUT:
+        raise ValidationError(
+            f"“{text[:_ECHO]}…” is too long to be a phone number "
+            f"(at most {MAX_PHONE_INPUT} characters).",
+            code="invalid_phone",
+        )
+    result = _normalize(text, region)
     if isinstance(result, PhoneInfo):
         return result
     raise ValidationError(result, code="invalid_phone")
 
 
 @functools.lru_cache(maxsize=16384)
-def _normalize(raw: str, region: str) -> "PhoneInfo | str":
-    """PhoneInfo, or why the text is not a number. Cached: a batch normalizes each number
-    more than once (the match key, then the lead's field), and parsing is the costly part."""
-    text = raw.strip()
+def _normalize(text: str, region: str) -> "PhoneInfo | str":
+    """PhoneInfo, or why the stripped text is not a number. Cached: a batch normalizes each
+    number more than once (the match key, then the lead's field), and parsing is the
+    costly part; phone_normalize bounds what reaches the cache."""
     if not text:
         return "Enter a phone number."
-    if text.startswith("00"):
-        text = "+" + text[2:]
+    international = "+" + text[2:] if text.startswith("00") else text
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(international, region)
     except phonenumbers.NumberParseException:
-        return f"“{raw}” is not a phone number."
+        return f"“{text}” is not a phone number."
     if not phonenumbers.is_valid_number(number):
-        return f"“{raw}” is not a valid phone number."
+        return f"“{text}” is not a valid phone number."
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != _UNKNOWN_ZONE)
     return PhoneInfo(e164=e164, last10=phone_match_key(e164), timezones=zones, parsed=number)

@@ -169,13 +169,13 @@ def test_no_more_than_max_calls_in_parallel_are_processing(office_hours, actor_a
     now = at("2025-07-01 14:00")
     assert len(campaign_queue(campaign=office_hours, now=now).entries) == 2
     agents = [make_member(ws_a, f"agent{i}@acme.test", Membership.Role.AGENT) for i in range(3)]
-    first = campaign_queue_claim(campaign=office_hours, agent=agents[0], now=now)
+    [first] = campaign_queue_claim(campaign=office_hours, agent=agents[0], now=now).entries
     queue = campaign_queue(campaign=office_hours, now=now)
     assert queue.processing == 1 and len(queue.entries) == 1
     assert first.phone not in phones(queue)
-    second = campaign_queue_claim(campaign=office_hours, agent=agents[1], now=now)
-    assert second is not None and second != first
-    assert campaign_queue_claim(campaign=office_hours, agent=agents[2], now=now) is None
+    [second] = campaign_queue_claim(campaign=office_hours, agent=agents[1], now=now).entries
+    assert second != first
+    assert campaign_queue_claim(campaign=office_hours, agent=agents[2], now=now).entries == []
     assert campaign_queue(campaign=office_hours, now=now).entries == []
 
 
@@ -192,22 +192,22 @@ def test_an_agent_holds_one_number_at_a_time(office_hours, actor_a, bob):
     enrol(office_hours, actor_a, "+12125550101")
     enrol(office_hours, actor_a, "+12125550102")
     now = at("2025-07-01 14:00")
-    first = campaign_queue_claim(campaign=office_hours, agent=bob, now=now)
-    again = campaign_queue_claim(campaign=office_hours, agent=bob, now=now)
+    [first] = campaign_queue_claim(campaign=office_hours, agent=bob, now=now).entries
+    [again] = campaign_queue_claim(campaign=office_hours, agent=bob, now=now).entries
     assert first == again
     assert (again.status, again.claimed_by) == ("processing", bob)
     with time_machine.travel(now, tick=False):
         campaign_call_record(campaign_lead=first, actor=actor_a, outcome="completed")
-    following = campaign_queue_claim(campaign=office_hours, agent=bob, now=now)
-    assert following is not None and following != first
+    [following] = campaign_queue_claim(campaign=office_hours, agent=bob, now=now).entries
+    assert following != first
 
 
 def test_an_abandoned_claim_goes_back_to_the_queue(office_hours, actor_a, bob):
     enrol(office_hours, actor_a, "+12125550101")
     now = at("2025-07-01 14:00")
-    claimed = campaign_queue_claim(
+    [claimed] = campaign_queue_claim(
         campaign=office_hours, agent=bob, now=now, lease=datetime.timedelta(minutes=5)
-    )
+    ).entries
     assert campaign_queue(campaign=office_hours, now=now).entries == []
     later = now + datetime.timedelta(minutes=6)
     # Past the lease the number is callable again, even before the sweep runs...
@@ -244,26 +244,32 @@ def test_starting_needs_a_callable_number(ws_a, actor_a):
 # --- PostgreSQL: real threads ----------------------------------------------------------
 
 
+def running_campaign(ws, member, *, name: str, parallel: int, numbers: int) -> Campaign:
+    """An in-progress campaign with `numbers` New York numbers enrolled, callable now."""
+    actor = Actor(user=member.user, membership=member)
+    campaign = make_campaign(ws, name=name, status="in-progress", max_calls_in_parallel=parallel)
+    for i in range(numbers):
+        campaign_enroll(campaign=campaign, actor=actor, phone=f"+1212555{100 + i:04d}")
+    return campaign
+
+
+def claim_in_thread(campaign: Campaign, agent: Membership | None, count: int = 1) -> list[int]:
+    own = Campaign.objects.get(pk=campaign.pk)  # one instance per thread
+    return [e.pk for e in campaign_queue_claim(campaign=own, agent=agent, count=count).entries]
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_agents_never_get_the_same_lead(ws_a, alice):
     assert connection.vendor == "postgresql"
-    actor = Actor(user=alice.user, membership=alice)
-    campaign = make_campaign(ws_a, name="Race", status="in-progress", max_calls_in_parallel=10)
-    for i in range(12):
-        campaign_enroll(campaign=campaign, actor=actor, phone=f"+1212555{100 + i:04d}")
+    campaign = running_campaign(ws_a, alice, name="Race", parallel=10, numbers=12)
     agents = [make_member(ws_a, f"racer{i}@acme.test", Membership.Role.AGENT) for i in range(8)]
 
-    def claim(n: int) -> int | None:
-        own = Campaign.objects.get(pk=campaign.pk)  # one instance per thread
-        entry = campaign_queue_claim(campaign=own, agent=agents[n])
-        return entry.pk if entry else None
-
     for _round in range(2):  # the second round: every agent gets back what it holds
-        results, errors = run_in_threads(8, claim)
+        results, errors = run_in_threads(8, lambda n: claim_in_thread(campaign, agents[n]))
         assert errors == []
-        assert None not in results
-        assert len(set(results)) == 8
+        assert all(len(held) == 1 for held in results)
+        assert len({held[0] for held in results}) == 8
     processing = CampaignLead.objects.filter(campaign=campaign, status="processing")
     assert processing.count() == 8
     assert processing.values("claimed_by").distinct().count() == 8
@@ -272,21 +278,26 @@ def test_two_agents_never_get_the_same_lead(ws_a, alice):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_parallel_limit_holds_when_many_agents_claim_at_once(ws_a, alice):
-    actor = Actor(user=alice.user, membership=alice)
-    campaign = make_campaign(ws_a, name="Limit", status="in-progress", max_calls_in_parallel=3)
-    for i in range(10):
-        campaign_enroll(campaign=campaign, actor=actor, phone=f"+1212555{100 + i:04d}")
+    campaign = running_campaign(ws_a, alice, name="Limit", parallel=3, numbers=10)
     agents = [make_member(ws_a, f"limit{i}@acme.test", Membership.Role.AGENT) for i in range(8)]
 
-    def claim(n: int) -> int | None:
-        own = Campaign.objects.get(pk=campaign.pk)
-        return getattr(campaign_queue_claim(campaign=own, agent=agents[n]), "pk", None)
-
-    results, errors = run_in_threads(8, claim)
+    results, errors = run_in_threads(8, lambda n: claim_in_thread(campaign, agents[n]))
     assert errors == []
-    claimed = [r for r in results if r is not None]
+    claimed = [pk for held in results for pk in held]
     assert len(claimed) == len(set(claimed)) == 3
     assert CampaignLead.objects.filter(status="processing").count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_dialer_claims_never_get_the_same_number(ws_a, alice):
+    campaign = running_campaign(ws_a, alice, name="Dialers", parallel=10, numbers=30)
+
+    results, errors = run_in_threads(8, lambda n: claim_in_thread(campaign, None, count=3))
+    assert errors == []
+    claimed = [pk for batch in results for pk in batch]
+    assert len(claimed) == len(set(claimed)) == 10  # no number twice, the limit holds
+    assert CampaignLead.objects.filter(status="processing").count() == 10
 
 
 @pytest.mark.postgres

@@ -1,7 +1,15 @@
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 
-from leads.services.phones import phone_match_key, phone_normalize, phone_search_digits
+from leads.services.phones import (
+    MAX_PHONE_INPUT,
+    _normalize,
+    phone_match_key,
+    phone_normalize,
+    phone_search_digits,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,3 +58,30 @@ def test_the_match_key_ignores_country_code_and_punctuation():
 )
 def test_search_terms_are_read_as_phone_digits_only_when_they_look_like_one(text, digits):
     assert phone_search_digits(text) == digits
+
+
+def test_a_number_up_to_the_bound_is_read_and_a_longer_text_is_refused_without_echoing_it():
+    padded = "+1 206 555 0123".center(MAX_PHONE_INPUT)
+    assert phone_normalize(padded, region="US").e164 == "+12065550123"
+    cached = _normalize.cache_info().currsize
+    with pytest.raises(ValidationError) as err:
+        phone_normalize("+1 206 555 0123" + "9" * 400_000, region="US")
+    assert err.value.code == "invalid_phone"
+    message = err.value.messages[0]
+    assert "too long to be a phone number" in message and "at most 64 characters" in message
+    assert len(message) < 120  # quotes the start, not 400 KB
+    assert _normalize.cache_info().currsize == cached  # never parsed nor cached
+
+
+def test_an_api_refuses_a_huge_phone_with_a_short_error(client, ws_a, key_a):
+    # Pulse quotes the phone's error three times (error, message, fields): 400 KB in gave
+    # a 1.2 MB answer.
+    response = client.post(
+        "/api/leads",
+        data=json.dumps({"firstName": "Long", "lastName": "Number", "phone": "1" * 400_000}),
+        content_type="application/json",
+        headers={"x-api-key": key_a},
+    )
+    assert response.status_code == 400
+    assert "too long to be a phone number" in response.content.decode()
+    assert len(response.content) < 2_000

@@ -286,6 +286,13 @@ API_ROUTES: list[ApiRoute] = [
         foreign=404,
     ),
     _calls("autocalls-campaign-queue", "get", "campaigns/{campaign}/queue", scope=C_READ),
+    _calls(
+        "autocalls-campaign-queue-claim",
+        "post",
+        "campaigns/{campaign}/queue/claim",
+        body={"count": 1},
+        scope=C_WRITE,
+    ),
     _calls("autocalls-me", "get", "me", scope=None),
 ]
 

@@ -9,6 +9,7 @@ from campaigns.models import Campaign, CampaignLead
 from campaigns.services import campaign_queue_claim
 from leads.models import ActionLog
 from leads.services.api_keys import api_key_create
+from leads.services.leads import lead_create
 from tests.api.autocalls.conftest import AutocallsClient, make_campaign
 
 LARAVEL_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000000Z$")
@@ -157,11 +158,42 @@ def test_starting_a_campaign_with_nothing_to_call_is_refused_clearly(api_a, camp
     assert campaign_a.status == "draft"
 
 
+def start(api, campaign):
+    return api("post", "campaigns/update-status", {"campaign_id": campaign.pk, "action": "start"})
+
+
+def test_a_campaign_whose_leads_all_opted_out_is_refused_saying_so(api_a, campaign_a, actor_a):
+    assert start(api_a, campaign_a).json()["message"] == (
+        "Campaign “My new campaign” has no leads left to call: it has none yet. "
+        "Add leads before starting it."
+    )
+    lead_create(
+        workspace=campaign_a.workspace,
+        actor=actor_a,
+        data={"first_name": "No", "phone": "+14155550123", "opted_out": True},
+    )
+    enrol(api_a, campaign_a)
+    response = start(api_a, campaign_a)
+    assert (response.status_code, response.json()["code"]) == (422, "nothing_to_call")
+    assert response.json()["message"] == (
+        "Campaign “My new campaign” has no leads left to call: its only lead opted out of "
+        "calls (is blacklisted) and is never called. Add other leads before starting it."
+    )
+    finished = enrol(api_a, campaign_a, "+12125550188")
+    finished.status = "completed"
+    finished.save()
+    assert start(api_a, campaign_a).json()["message"] == (
+        "Campaign “My new campaign” has no leads left to call: of its 2 leads, 1 opted out "
+        "of calls (blacklisted) and 1 is finished (completed or out of retries). Add leads, "
+        "or set finished ones back to created, before starting it."
+    )
+
+
 def test_stopping_a_campaign_cancels_the_calls_in_progress(api_a, campaign_a, bob):
     first = enrol(api_a, campaign_a)
     enrol(api_a, campaign_a, "+12125550188")
     api_a("post", "campaigns/update-status", {"campaign_id": campaign_a.pk, "action": "start"})
-    claimed = campaign_queue_claim(campaign=campaign_a, agent=bob)
+    [claimed] = campaign_queue_claim(campaign=campaign_a, agent=bob).entries
     assert claimed == first and claimed.status == "processing"
     response = api_a(
         "post", "campaigns/update-status", {"campaign_id": campaign_a.pk, "action": "stop"}
@@ -228,6 +260,7 @@ def endpoints(campaign_id: int, lead_id: int) -> list[tuple[str, str, dict | Non
             "write",
         ),
         ("get", f"campaigns/{campaign_id}/queue", None, "read"),
+        ("post", f"campaigns/{campaign_id}/queue/claim", {"count": 1}, "write"),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The dialer extensions: GET /campaigns/{id}/queue and POST /leads/{id}/calls."""
+"""The dialer extensions: GET /campaigns/{id}/queue, POST /campaigns/{id}/queue/claim and
+POST /leads/{id}/calls (concurrent claims: tests/campaigns/test_queue.py)."""
 
 import time_machine
 
@@ -121,3 +122,92 @@ def test_a_retried_report_with_the_same_idempotency_key_counts_once(api_a, campa
         assert response.status_code == 200
     assert CallAttempt.objects.count() == 1
     assert CampaignLead.objects.get().attempts == 1
+
+
+# --- claiming numbers: POST /campaigns/{id}/queue/claim ----------------------------------
+
+
+def dialer_campaign(workspace, **extra):
+    return make_campaign(workspace, name="Dialer", status="in-progress", **extra)
+
+
+def claim(api, campaign, **body):
+    return api("post", f"campaigns/{campaign.pk}/queue/claim", body)
+
+
+def test_a_dialer_claims_numbers_up_to_the_parallel_limit_and_nobody_gets_them_again(
+    api_a, ws_a, django_assert_max_num_queries
+):
+    campaign = dialer_campaign(ws_a, max_calls_in_parallel=2)
+    with time_machine.travel("2025-07-01 12:00:00Z", tick=False):
+        first = enrol(api_a, campaign, "+12125550101")
+        second = enrol(api_a, campaign, "+12125550102")
+        enrol(api_a, campaign, "+12125550103")
+    with time_machine.travel("2025-07-01 14:00:00Z", tick=False):
+        with django_assert_max_num_queries(15):
+            response = claim(api_a, campaign, count=5)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert [row["id"] for row in body["data"]] == [first, second]  # two free lines
+        assert {row["status"] for row in body["data"]} == {"processing"}
+        assert body["data"][0]["claimed_until"] == "2025-07-01 14:15:00"  # the 15-minute lease
+        assert (body["processing"], body["max_calls_in_parallel"]) == (2, 2)
+        # Held: the next poll and the next claim do not hand them out again.
+        queue = api_a.get(f"campaigns/{campaign.pk}/queue").json()
+        assert (queue["data"], queue["processing"]) == ([], 2)
+        assert claim(api_a, campaign).json()["data"] == []
+    assert CampaignLead.objects.get(pk=first).status == "processing"
+
+
+def test_reporting_the_call_ends_the_claim_and_frees_the_line(api_a, ws_a):
+    campaign = dialer_campaign(ws_a, max_calls_in_parallel=1)
+    with time_machine.travel("2025-07-01 12:00:00Z", tick=False):
+        first = enrol(api_a, campaign, "+12125550101")
+        second = enrol(api_a, campaign, "+12125550102")
+    with time_machine.travel("2025-07-01 14:00:00Z", tick=False):
+        assert [row["id"] for row in claim(api_a, campaign).json()["data"]] == [first]
+        reported = api_a("post", f"leads/{first}/calls", {"outcome": "no_answer"})
+        assert reported.json()["data"]["lead"]["status"] == "rescheduled"
+        entry = CampaignLead.objects.get(pk=first)
+        assert (entry.claimed_until, entry.status) == (None, "rescheduled")
+        after = claim(api_a, campaign).json()
+    assert [row["id"] for row in after["data"]] == [second]
+    assert after["processing"] == 1
+
+
+def test_a_claim_nobody_reports_runs_out_and_the_number_is_callable_again(api_a, ws_a):
+    campaign = dialer_campaign(ws_a, max_calls_in_parallel=1)
+    with time_machine.travel("2025-07-01 12:00:00Z", tick=False):
+        first = enrol(api_a, campaign, "+12125550101")
+    with time_machine.travel("2025-07-01 14:00:00Z", tick=False):
+        claim(api_a, campaign)
+    with time_machine.travel("2025-07-01 14:14:59Z", tick=False):
+        assert claim(api_a, campaign).json()["data"] == []  # still held
+    with time_machine.travel("2025-07-01 14:15:01Z", tick=False):  # the dialer crashed
+        queue = api_a.get(f"campaigns/{campaign.pk}/queue").json()
+        assert ([row["id"] for row in queue["data"]], queue["processing"]) == ([first], 0)
+        again = claim(api_a, campaign).json()["data"]
+    assert [row["id"] for row in again] == [first]
+    assert again[0]["claimed_until"] == "2025-07-01 14:30:01"
+
+
+def test_a_retried_claim_with_the_same_idempotency_key_takes_nothing_more(api_a, ws_a):
+    campaign = dialer_campaign(ws_a, max_calls_in_parallel=5)
+    for i in range(3):
+        enrol(api_a, campaign, f"+1212555{101 + i:04d}")
+    path = f"campaigns/{campaign.pk}/queue/claim"
+    first = api_a("post", path, {"count": 2}, **{"Idempotency-Key": "claim-1"}).json()
+    again = api_a("post", path, {"count": 2}, **{"Idempotency-Key": "claim-1"}).json()
+    assert again["data"] == first["data"] and len(first["data"]) == 2
+    assert CampaignLead.objects.filter(status="processing").count() == 2
+
+
+def test_a_bad_claim_is_422_and_another_workspaces_campaign_404(api_a, ws_a, campaign_b):
+    campaign = dialer_campaign(ws_a)
+    enrol(api_a, campaign, "+12125550101")
+    for body in ({"count": 0}, {"count": 11}, {"count": "many"}):
+        response = claim(api_a, campaign, **body)
+        assert response.status_code == 422, body
+        assert "count" in response.json()["errors"]
+    assert claim(api_a, campaign_b).status_code == 404
+    assert not CampaignLead.objects.filter(status="processing").exists()

@@ -117,6 +117,24 @@ def test_a_known_phone_reuses_its_lead_without_overwriting_it(api_a, campaign_a,
     assert enrolment.summary == "Added to campaign “My new campaign”"
 
 
+def test_a_number_of_another_country_with_the_same_last_ten_digits_gets_its_own_lead(
+    api_a, campaign_a, actor_a
+):
+    london = lead_create(
+        workspace=campaign_a.workspace,
+        actor=actor_a,
+        data={"first_name": "Lon", "phone": "+44 20 7946 0958"},
+    ).lead
+    response = create(
+        api_a, campaign_a, phone_number="+12079460958", variables={"customer_name": "Maine Person"}
+    )
+    assert response.status_code == 200
+    entry = CampaignLead.objects.get(pk=response.json()["data"]["id"])
+    assert entry.lead != london
+    assert (entry.lead.phone_e164, entry.lead.first_name) == ("+12079460958", "Maine")
+    assert entry.effective_timezone == "America/New_York"  # called on Maine's clock
+
+
 def test_an_unusable_email_variable_is_kept_but_not_put_on_the_lead(api_a, campaign_a):
     response = create(
         api_a, campaign_a, phone_number="+14155550123", variables={"email": "not an email"}
@@ -124,6 +142,39 @@ def test_an_unusable_email_variable_is_kept_but_not_put_on_the_lead(api_a, campa
     assert response.status_code == 200
     assert response.json()["data"]["variables"] == {"email": "not an email"}
     assert Lead.objects.get().email == ""
+
+
+def test_a_valid_but_overlong_email_variable_does_not_refuse_the_number(api_a, campaign_a):
+    email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"  # 312 characters
+    response = create(api_a, campaign_a, phone_number="+14155550123", variables={"email": email})
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["variables"] == {"email": email}
+    assert Lead.objects.get().email == ""  # the lead's email holds at most 254
+
+
+def test_an_opted_out_number_is_enrolled_as_blacklisted_and_never_queued(api_a, ws_a, actor_a):
+    campaign = make_campaign(ws_a, name="Running", status="in-progress")
+    lead_create(
+        workspace=ws_a,
+        actor=actor_a,
+        data={"first_name": "No", "phone": "+14155550123", "opted_out": True},
+    )
+    response = create(
+        api_a,
+        campaign,
+        phone_number="(415) 555-0123",
+        secondary_contacts=[{"phone_number": "+14155550124"}],
+    )
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["status"] == "blacklisted"
+    assert data["secondary_contacts"][0]["status"] == "created"
+    queue = api_a.get(f"campaigns/{campaign.pk}/queue").json()
+    assert [row["phone_number"] for row in queue["data"]] == ["+14155550124"]
+    log = ActionLog.objects.get(event="campaign_lead_enrolled", lead__first_name="No")
+    assert log.summary == (
+        "Added to campaign “Running” as blacklisted: this number opted out of calls"
+    )
 
 
 @pytest.mark.parametrize(
@@ -308,12 +359,23 @@ def test_the_list_defaults_to_fifteen_per_page_and_an_empty_page_past_the_end(ap
         {"status": "contacted"},
         {"date_from": "30/06/2025"},
         {"date_from": "2025-07-02", "date_to": "2025-07-01"},
+        {"phone_number": "abc"},
+        {"phone_number": "+ ( )"},
     ],
 )
 def test_bad_list_parameters_are_422(api_a, params):
     response = api_a.get("leads", **params)
     assert response.status_code == 422
     assert set(response.json()["errors"]) <= set(params)
+
+
+def test_a_phone_filter_without_a_digit_is_422_instead_of_listing_everything(api_a, campaign_a):
+    create(api_a, campaign_a, phone_number="+14155550123")
+    response = api_a.get("leads", phone_number="abc")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"] == {"phone_number": ["Give at least one digit of the number."]}
+    assert body["message"] == "Invalid phone number"
 
 
 def test_the_list_filters_by_status_campaign_phone_and_creation_date(api_a, campaign_a, ws_a):
@@ -417,6 +479,44 @@ def test_moving_onto_a_number_already_in_the_campaign_is_a_duplicate(api_a, entr
         "put", f"leads/{entry.pk}", {"phone_number": "+12125550188", "allow_dupplicate": True}
     )
     assert allowed.status_code == 200
+
+
+def test_moving_a_lead_checks_its_secondary_contacts_against_the_target_campaign(
+    api_a, campaign_a, ws_a
+):
+    other = make_campaign(ws_a, name="Other")
+    main = create(
+        api_a,
+        campaign_a,
+        phone_number="+14155550123",
+        secondary_contacts=[{"phone_number": "+14155550124"}],
+    ).json()["data"]
+    create(api_a, other, phone_number="(415) 555-0124")
+    response = api_a("put", f"leads/{main['id']}", {"campaign_id": other.pk})
+    assert response.status_code == 422
+    assert response.json()["code"] == "duplicate_lead"
+    assert response.json()["message"].startswith("+14155550124 is already in campaign “Other”")
+    assert set(CampaignLead.objects.filter(campaign=other).values_list("phone", flat=True)) == {
+        "+14155550124"
+    }
+    allowed = api_a(
+        "put", f"leads/{main['id']}", {"campaign_id": other.pk, "allow_dupplicate": True}
+    )
+    assert allowed.status_code == 200
+    assert CampaignLead.objects.filter(campaign=other, phone="+14155550124").count() == 2
+
+
+def test_moving_a_lead_onto_an_opted_out_number_blacklists_it(api_a, entry, actor_a):
+    lead_create(
+        workspace=entry.workspace,
+        actor=actor_a,
+        data={"first_name": "No", "phone": "+12125550188", "opted_out": True},
+    )
+    assert api_a("put", f"leads/{entry.pk}", {"phone_number": "+12125550188"}).status_code == 200
+    entry.refresh_from_db()
+    assert (entry.status, entry.lead.first_name) == ("blacklisted", "No")
+    log = ActionLog.objects.get(event="campaign_lead_updated")
+    assert log.input["changes"]["status"] == {"from": "created", "to": "blacklisted"}
 
 
 @pytest.mark.parametrize("status", ["scheduled", "processing", "rescheduled", "blacklisted", "x"])
