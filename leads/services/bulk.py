@@ -52,17 +52,20 @@ class BulkRowResult:
     tags: list | None = None
 
 
-def _keys(workspace: Workspace, data: Mapping[str, Any]) -> tuple[str, str]:
-    """The row's email and phone match keys; ValidationError for an unreadable phone."""
+def _keys(workspace: Workspace, data: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The row's email match key, last ten phone digits (the indexed lookup) and E.164
+    number (what a phone match must share: the same last ten digits in another country
+    are another person); ValidationError for an unreadable phone."""
     email = data.get("email") if isinstance(data.get("email"), str) else ""
     phone = data.get("phone") if isinstance(data.get("phone"), str) else ""
-    last10 = ""
+    last10 = e164 = ""
     if phone and phone.strip():
         try:
-            last10 = phone_normalize(phone, region=workspace.default_region).last10
+            info = phone_normalize(phone, region=workspace.default_region)
         except ValidationError as err:
             raise ValidationError({"phone": err.messages}) from None
-    return email_match_key(email), last10
+        last10, e164 = info.last10, info.e164
+    return email_match_key(email), last10, e164
 
 
 @transaction.atomic
@@ -89,7 +92,7 @@ def lead_bulk_upsert(
     matching = on_duplicate != "create"
     definitions = custom_field_definitions(workspace)
     results: list[BulkRowResult] = []
-    keys: list[tuple[str, str] | None] = []
+    keys: list[tuple[str, str, str] | None] = []
     for data in rows:
         try:
             keys.append(_keys(workspace, data))
@@ -129,7 +132,7 @@ def lead_bulk_upsert(
         if lead.email_normalized:
             by_email.setdefault(lead.email_normalized, lead.uuid)
         if lead.phone_last10:
-            by_phone.setdefault(lead.phone_last10, lead.uuid)
+            by_phone.setdefault(lead.phone_e164, lead.uuid)
 
     for lead in existing:
         remember(lead)
@@ -139,7 +142,7 @@ def lead_bulk_upsert(
     for data, key, result in zip(rows, keys, results, strict=True):
         if key is None:
             continue
-        email_key, phone_key = key
+        email_key, _, phone_key = key
         match_uuid, matched_by = None, None
         if not matching:
             pass

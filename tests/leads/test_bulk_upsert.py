@@ -45,3 +45,28 @@ def test_a_duplicate_goes_to_the_survivor_of_a_merge_not_the_merged_lead(ws_a, a
         workspace=ws_a, actor=actor_a, rows=[{"email": "twin@x.test", "company": "Co"}]
     )
     assert results[0].lead.pk == survivor.pk
+
+
+def test_a_phone_matches_only_the_same_number_not_the_same_last_ten_digits(
+    ws_a, actor_a, make_lead
+):
+    london = make_lead(first_name="Brit", phone="+442079460958")
+    results = lead_bulk_upsert(
+        workspace=ws_a,
+        actor=actor_a,
+        rows=[
+            # Maine: the same last ten digits as the London lead, another person.
+            {"first_name": "Maine", "phone": "+1 207 946 0958"},
+            {"first_name": "Brit again", "phone": "+44 20 7946 0958", "company": "Co"},
+            {"first_name": "Maine again", "phone": "(207) 946-0958"},
+        ],
+    )
+    assert [(r.outcome, r.matched_by) for r in results] == [
+        ("created", None),
+        ("updated", "phone"),
+        ("updated", "phone"),
+    ]
+    maine = results[0].lead
+    assert results[1].lead.pk == london.pk
+    assert results[2].lead.pk == maine.pk != london.pk
+    assert str(Lead.objects.get(pk=maine.pk).phone) == "+12079460958"
