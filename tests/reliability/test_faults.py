@@ -29,7 +29,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -37,12 +36,12 @@ from django.conf import settings
 from django.db import connection, connections
 
 from api.models import IdempotencyRecord
-from campaigns.models import Campaign, CampaignLead
+from campaigns.models import CampaignLead
 from checklists import services as checklist_services
-from leads.models import ActionLog, Lead, WebhookDelivery, WebhookEndpoint, Workspace
+from leads.models import ActionLog, Lead, WebhookDelivery, Workspace
 from leads.services import leads as lead_services
 from tests.reliability.conftest import FIGURES
-from tests.reliability.world import ALL_DAYS
+from tests.reliability.creates import FAMILIES, KeyedCreate, keyed_create, outbox_and_campaign
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -58,72 +57,6 @@ def _kill_this_connection() -> None:
     pid = connection.connection.info.backend_pid
     with psycopg.connect(_libpq_url(), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
-
-
-FAMILIES = ("omni", "mega", "pulse", "autocalls")
-
-
-def outbox_and_campaign(workspace: Workspace) -> Campaign:
-    """A webhook endpoint, so every create writes an outbox row, and a campaign that calls
-    around the clock for the Autocalls creates."""
-    WebhookEndpoint.objects.create(
-        workspace=workspace,
-        url="https://hooks.example.com/fault",
-        event_types=["lead.created"],
-        secret="whsec_" + "A" * 43,
-    )
-    return Campaign.objects.create(
-        workspace=workspace,
-        name="Fault",
-        timezone="UTC",
-        allowed_hours_start="00:00",
-        allowed_hours_end="23:59",
-        allowed_days=ALL_DAYS,
-    )
-
-
-@dataclass(frozen=True)
-class KeyedCreate:
-    """One family's create of lead number n: its own address, phone and Idempotency-Key."""
-
-    family: str
-    path: str
-    body: dict[str, Any]
-    headers: dict[str, str]
-    ok: int
-    email: str
-
-
-def keyed_create(
-    family: str, n: int, workspace: Workspace, campaign: Campaign, key: str
-) -> KeyedCreate:
-    email = f"fault-{family}-{n}@x.test"
-    path, body, ok = {
-        "omni": ("/api/v1/leads", {"firstName": "Fault", "lastName": f"{n}", "email": email}, 201),
-        "mega": (
-            "/api/agents/crm/leads",
-            {"contact_name": f"Fault {n}", "contact_email": email},
-            201,
-        ),
-        "pulse": (
-            "/api/leads?skipTeamAndSourceRequirement=true",
-            {"firstName": "Fault", "lastName": f"{n}", "email": email},
-            201,
-        ),
-        "autocalls": (
-            "/api/user/lead",
-            {
-                "phone_number": f"+1206555{n:04d}",
-                "campaign_id": campaign.pk,
-                "variables": {"customer_name": f"Fault {n}", "email": email},
-            },
-            200,
-        ),
-    }[family]
-    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": f"fault-{family}-{n}"}
-    if family == "mega":
-        headers["x-customer-id"] = str(workspace.uuid)
-    return KeyedCreate(family, path, body, headers, ok, email)
 
 
 ENVELOPE_CODE = {
@@ -156,15 +89,7 @@ def test_a_connection_killed_mid_create_is_a_clean_503_and_the_retry_succeeds(
     monkeypatch.setattr(lead_services, "lead_event_emit", emit_after_a_kill)
     monkeypatch.setattr(checklist_services, "lead_event_emit", emit_after_a_kill)
 
-    def post():
-        return client.post(
-            create.path,
-            data=json.dumps(create.body),
-            content_type="application/json",
-            headers=create.headers,
-        )
-
-    cut = post()
+    cut = create.post(client)
     assert kills == [1]
     assert cut.status_code == 503, cut.content
     assert ENVELOPE_CODE[family](cut.json()) == "service_unavailable"
@@ -176,13 +101,13 @@ def test_a_connection_killed_mid_create_is_a_clean_503_and_the_retry_succeeds(
     assert IdempotencyRecord.objects.count() == 0
     assert CampaignLead.objects.count() == 0
 
-    retry = post()
+    retry = create.post(client)
     assert retry.status_code == create.ok, retry.content
     assert "Idempotent-Replayed" not in retry
     assert Lead.objects.filter(workspace=ws_a).count() == 1
     assert ActionLog.objects.filter(workspace=ws_a, event="lead_created").count() == 1
     assert WebhookDelivery.objects.count() == 1
-    replay = post()
+    replay = create.post(client)
     assert replay.content == retry.content and replay["Idempotent-Replayed"] == "true"
 
 
