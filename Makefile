@@ -92,7 +92,8 @@ fuzz: install-dev
 		$(BIN)/pytest tests/reliability/test_fuzz.py -p no:logging -q
 
 # Steady-rate creates on every family for a few minutes against gunicorn + PostgreSQL on
-# 127.0.0.1, then every 2xx answer reconciled with leads, timeline and outbox rows.
+# 127.0.0.1, then every request wrk logged reconciled exactly with the leads, timeline
+# and outbox rows written during the run.
 LOAD_SECONDS ?= 180
 LOAD_RATE ?= 10
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lb_rel_load
