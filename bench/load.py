@@ -1,14 +1,20 @@
 """Load held (reliability battery LOAD-1): the create endpoint of every family, at a steady
-rate, all four at once, against gunicorn + PostgreSQL on 127.0.0.1; then every answer is
+rate, all four at once, against gunicorn + PostgreSQL on 127.0.0.1; then every request is
 reconciled with the database.
 
     .venv/bin/python bench/load.py                       # 3 minutes, 10 req/s per family
     .venv/bin/python bench/load.py --seconds 60 --rate 5
 
-Passes (exit 0) when fewer than 0.1% of the requests failed, and every request answered
-2xx has exactly one lead, one "lead created" timeline entry (for Autocalls it records the
-enrolment too) and one outbox row, plus for Autocalls one campaign lead; rows no answer
-accounts for may only be requests in flight when wrk stopped (one per connection).
+wrk logs every request it sends (a unique token, in the lead's address and its
+Idempotency-Key) and every answer. Passes (exit 0) when fewer than 0.1% of the requests
+failed and the database matches the log exactly:
+- every request answered 2xx has exactly one lead, one "lead created" timeline entry (for
+  Autocalls it records the enrolment too) and one outbox row, plus for Autocalls one
+  campaign lead, and its answer names its own address;
+- a request answered otherwise left no row;
+- a request sent but never answered (in flight when wrk stopped) left all of its rows or
+  none: these are counted apart;
+- every row written during the run belongs to a request that was sent.
 Everything runs on 127.0.0.1; webhooks are queued in the outbox and never sent (no task
 worker runs). Writes bench/out/load.md and load.json. See docs/reliability.md."""
 
@@ -23,11 +29,13 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-PY = str(ROOT / ".venv" / "bin" / "python")
+PY = sys.executable  # the virtualenv's python that runs this script
 LUA = str(ROOT / "bench" / "lua" / "steady.lua")
 MARKERS = {"omni": "Loadomni", "mega": "Loadmega", "pulse": "Loadpulse", "autocalls": "Loadcalls"}
 AREAS = {"omni": "212", "mega": "312", "pulse": "415", "autocalls": "617"}
@@ -46,41 +54,40 @@ campaign = Campaign.objects.create(
     workspace=ws, name="Load campaign", timezone="UTC", allowed_hours_start="00:00",
     allowed_hours_end="23:59",
     allowed_days=["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
-print(json.dumps({"campaign_id": campaign.pk}))
+# Rows past these ids are the run's: each must belong to a request wrk sent.
+from django.db.models import Max
+from campaigns.models import CampaignLead
+from leads.models import ActionLog, Lead, WebhookDelivery
+marks = {
+    name: model.objects.aggregate(m=Max("pk"))["m"] or 0
+    for name, model in (("leads", Lead), ("timeline", ActionLog),
+                        ("outbox", WebhookDelivery), ("campaign_leads", CampaignLead))
+}
+print(json.dumps({"campaign_id": campaign.pk, "marks": marks}))
 """
 
 RECONCILE = """
-import json, sys
-from collections import Counter
+import json, re, sys
 from campaigns.models import CampaignLead
 from leads.models import ActionLog, Lead, WebhookDelivery
-markers = json.loads(sys.argv[-1])
-out = {}
-for family, marker in markers.items():
-    leads = Lead.objects.filter(first_name=marker)
-    per_token = Counter(e.split("@")[0][5:] for e in leads.values_list("email", flat=True))
-    logs = Counter(
-        e.split("@")[0][5:]
-        for e in ActionLog.objects.filter(event="lead_created", lead__first_name=marker)
-        .values_list("lead__email", flat=True)
-    )
-    outbox = Counter()
-    for body in WebhookDelivery.objects.filter(
-        event_type="lead.created", body__contains=marker
-    ).values_list("body", flat=True):
-        start = body.index("load-") + 5
-        outbox[body[start : body.index("@", start)]] += 1
-    extra = {}
-    if family == "autocalls":
-        entries = CampaignLead.objects.filter(campaign__name="Load campaign")
-        extra["campaign_leads"] = Counter(
-            e.split("@")[0][5:] for e in entries.values_list("lead__email", flat=True)
-        )
-    out[family] = {
-        "leads": per_token, "timeline": logs, "outbox": outbox,
-        **extra,
-    }
-print(json.dumps(out))
+marks = json.loads(sys.argv[-1])
+TOKEN = re.compile(r"load-(\\d+x\\d+x\\d+)@example\\.com")
+
+def token(text):
+    found = TOKEN.search(text or "")
+    return found.group(1) if found else "?"
+
+# The token of every row written during the run ("?": a row that names no request).
+print(json.dumps({
+    "leads": [token(e) for e in Lead.objects.filter(pk__gt=marks["leads"])
+              .values_list("email", flat=True)],
+    "timeline": [token(e) for e in ActionLog.objects.filter(
+        pk__gt=marks["timeline"], event="lead_created").values_list("lead__email", flat=True)],
+    "outbox": [token(b) for b in WebhookDelivery.objects.filter(pk__gt=marks["outbox"])
+               .values_list("body", flat=True)],
+    "campaign_leads": [token(e) for e in CampaignLead.objects.filter(
+        pk__gt=marks["campaign_leads"]).values_list("lead__email", flat=True)],
+}))
 """
 
 
@@ -133,7 +140,9 @@ def manage(env: dict, *args: str) -> str:
     ).stdout
 
 
-def fresh_database(env: dict) -> tuple[dict, int]:
+def fresh_database(env: dict) -> tuple[dict, dict]:
+    """A new database with the demo data; the seed, and the load campaign's id with the
+    highest row ids before the run."""
     import psycopg
 
     url = env["DATABASE_URL"]
@@ -144,7 +153,7 @@ def fresh_database(env: dict) -> tuple[dict, int]:
     manage(env, "migrate", "--noinput", "-v0")
     seed = json.loads(manage(env, "seed_demo", "--json"))
     prepared = manage(env, "shell", "-c", PREPARE).strip().splitlines()[-1]
-    return seed, json.loads(prepared)["campaign_id"]
+    return seed, json.loads(prepared)
 
 
 def free_port() -> int:
@@ -156,7 +165,7 @@ def free_port() -> int:
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(Path(PY).with_name("gunicorn")),
             "leads_project.wsgi",
             "-w",
             str(workers),
@@ -201,7 +210,8 @@ def main() -> None:
         "TASKS_BACKEND": "database",  # deliveries wait in the outbox: nothing is sent
         "LOG_LEVEL": "WARNING",
     }
-    seed, campaign_id = fresh_database(env)
+    seed, prepared = fresh_database(env)
+    campaign_id = prepared["campaign_id"]
     manage(env, "collectstatic", "--noinput", "-v0")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -228,7 +238,7 @@ def main() -> None:
                 "--",
                 str(delay_ms),
                 AREAS[family],
-                str(tmp / f"{family}.tokens"),
+                str(tmp / f"{family}.log"),
                 method,
                 path,
                 body,
@@ -243,45 +253,117 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    counts = json.loads(
-        manage(env, "shell", "-c", RECONCILE.replace("sys.argv[-1]", repr(json.dumps(MARKERS))))
+    rows = json.loads(
+        manage(
+            env,
+            "shell",
+            "-c",
+            RECONCILE.replace("sys.argv[-1]", repr(json.dumps(prepared["marks"]))),
+        )
         .strip()
         .splitlines()[-1]
     )
-    report(results, counts, tmp, opts)
+    report(results, rows, tmp, opts)
 
 
-def report(results: dict, counts: dict, tmp: Path, opts: argparse.Namespace) -> None:
+@dataclass
+class Ledger:
+    """What wrk's log says of one family's requests, by token."""
+
+    sent: list[str] = field(default_factory=list)
+    answers: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> set[str]:
+        return {t for t, status in self.answers.items() if 200 <= status < 300}
+
+    @property
+    def refused(self) -> set[str]:
+        return {t for t, status in self.answers.items() if not 200 <= status < 300}
+
+    @property
+    def unanswered(self) -> set[str]:
+        return set(self.sent) - set(self.answers)
+
+
+def read_log(path: Path) -> Ledger:
+    """wrk's log: `S <token>` per request sent, `A <status> <token> <echoed>` per answer."""
+    ledger = Ledger()
+    for line in path.read_text().splitlines():
+        kind, *rest = line.split()
+        if kind == "S":
+            ledger.sent.append(rest[0])
+            continue
+        status, token, echoed = int(rest[0]), rest[1], rest[2]
+        if token in ledger.answers or token not in ledger.sent:
+            ledger.problems.append(f"an answer to {token}, which was not awaiting one")
+        ledger.answers[token] = status
+        if 200 <= status < 300 and echoed != token:
+            ledger.problems.append(f"the 2xx answer to {token} names {echoed}")
+    if len(set(ledger.sent)) != len(ledger.sent):
+        ledger.problems.append("a token was sent twice")
+    return ledger
+
+
+def reconcile(ledger: Ledger, tables: dict[str, Counter]) -> tuple[int, list[str]]:
+    """Match the family's rows to its requests exactly; how many requests sent but never
+    answered landed, and what does not match."""
+    issues = list(ledger.problems)
+    sent = set(ledger.sent)
+    for table, rows in tables.items():
+        unknown = sum(n for t, n in rows.items() if t not in sent)
+        if unknown:
+            issues.append(f"{unknown} {table} rows of no request sent")
+        wrong = sum(1 for t in ledger.ok if rows[t] != 1)
+        if wrong:
+            issues.append(f"{wrong} 2xx answers without exactly one {table} row")
+        written = sum(1 for t in ledger.refused if rows[t])
+        if written:
+            issues.append(f"{written} refused requests left {table} rows")
+    landed = 0
+    for token in ledger.unanswered:
+        counts = {rows[token] for rows in tables.values()}
+        if counts == {1}:
+            landed += 1
+        elif counts != {0}:
+            issues.append(f"{token}, sent but not answered, left a partial write: {counts}")
+    return landed, issues
+
+
+def report(results: dict, rows: dict, tmp: Path, opts: argparse.Namespace) -> None:
     lines = [
         f"Leadbook load test — {time.strftime('%Y-%m-%d %H:%M')} — {opts.seconds} s, "
         f"{opts.rate:g} req/s per family ({4 * opts.rate:g} in all), gunicorn "
         f"{opts.workers} workers, PostgreSQL, wrk {opts.connections} connections per family",
         "",
         "| family | requests | req/s | 2xx | failed | error rate | p50 ms | p95 ms | p99 ms "
-        "| max ms | leads | timeline | outbox | reconciled |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| max ms | leads | timeline | outbox | no answer (landed) | reconciled |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    problems = []
+    # Each family's tokens start with its area code: the rows are split by it.
+    family_of = {area: family for family, area in AREAS.items()}
+    by_family = {family: {table: Counter() for table in rows} for family in MARKERS}
+    unknown = Counter()
+    for table, tokens in rows.items():
+        for token in tokens:
+            family = family_of.get(token.split("x")[0])
+            if family is None:
+                unknown[table] += 1
+            else:
+                by_family[family][table][token] += 1
+    problems = [f"{n} {table} rows of no request sent" for table, n in unknown.items()]
     total = failed = 0
     for family, r in results.items():
-        tokens = [t for t in (tmp / f"{family}.tokens").read_text().split() if t]
-        c = counts[family]
-        ok_tokens = set(tokens)
-        issues = []
-        if "?" in ok_tokens or len(ok_tokens) != len(tokens):
-            issues.append("a 2xx answer without a token, or a token answered twice")
-        tables = ["leads", "timeline", "outbox"]
-        if family == "autocalls":
-            tables.append("campaign_leads")  # its enrolment is in the lead_created entry
-        for table in tables:
-            rows = c[table]
-            missing = [t for t in ok_tokens if rows.get(t, 0) != 1]
-            unanswered = [t for t in rows if t not in ok_tokens]
-            if missing:
-                issues.append(f"{len(missing)} 2xx answers without exactly one {table} row")
-            # Rows no counted answer explains: requests still in flight when wrk stopped.
-            if len(unanswered) > opts.connections:
-                issues.append(f"{len(unanswered)} {table} rows no answer accounts for")
+        ledger = read_log(tmp / f"{family}.log")
+        tables = by_family[family]
+        if family != "autocalls":
+            extra = sum(tables.pop("campaign_leads").values())
+            if extra:
+                problems.append(f"{family}: {extra} campaign leads")
+        landed, issues = reconcile(ledger, tables)
+        if r["ok"] != len(ledger.ok):
+            issues.append(f"wrk counted {r['ok']} 2xx answers, its log {len(ledger.ok)}")
         requests = r["ok"] + r["failed"] + r["socket_errors"]
         total += requests
         failed += r["failed"] + r["socket_errors"]
@@ -290,14 +372,20 @@ def report(results: dict, counts: dict, tmp: Path, opts: argparse.Namespace) -> 
             f"| {family} | {requests} | {requests / r['seconds']:.1f} | {r['ok']} "
             f"| {r['failed'] + r['socket_errors']} "
             f"| {rate:.3%} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} "
-            f"| {r['max_ms']:.1f} | {sum(c['leads'].values())} | {sum(c['timeline'].values())} "
-            f"| {sum(c['outbox'].values())} | {'yes' if not issues else '; '.join(issues)} |"
+            f"| {r['max_ms']:.1f} | {sum(tables['leads'].values())} "
+            f"| {sum(tables['timeline'].values())} | {sum(tables['outbox'].values())} "
+            f"| {len(ledger.unanswered)} ({landed}) "
+            f"| {'yes' if not issues else '; '.join(issues)} |"
         )
         if r["samples"]:
             lines.append(f"\n{family} failures (first three): {r['samples']}\n")
         problems += [f"{family}: {i}" for i in issues]
     error_rate = failed / total if total else 1
     lines.append(f"\nAll families: {total} requests, {failed} failed ({error_rate:.3%}).")
+    lines.append(
+        "No answer: sent but not answered when wrk stopped (wrk also builds one request "
+        "per run to check the script and never sends it); landed: all of its rows exist."
+    )
     if error_rate >= 0.001:
         problems.append(f"error rate {error_rate:.3%} is not under 0.1%")
     lines.append("PASS" if not problems else "FAIL: " + "; ".join(problems))

@@ -1,12 +1,15 @@
 -- A steady-rate request template for wrk (bench/load.py): every connection sends one
 -- request every DELAY_MS milliseconds, so C connections send about C * 1000 / DELAY_MS
 -- requests a second whatever the server does (as long as it answers within DELAY_MS).
--- usage: wrk ... -s bench/lua/steady.lua URL -- DELAY_MS AREA OUTFILE METHOD PATH BODY|- "H: v" ...
+-- usage: wrk -t C -c C ... -s bench/lua/steady.lua URL -- DELAY_MS AREA OUTFILE METHOD PATH BODY|- "H: v" ...
+-- (one connection per thread, so each thread's answer belongs to the request it sent last).
 -- Placeholders, filled per request: {n} a unique token, {email} a unique address
 -- (load-<token>@example.com), {phone} a unique valid US number in area code AREA.
--- Prints one JSON line of results when done, and writes to OUTFILE the token of every
--- request answered 2xx (read back from the address in the answer), one per line, so the
--- rows in the database can be matched to the answers one by one.
+-- Prints one JSON line of results when done, and writes to OUTFILE a log of every
+-- request, so the rows in the database can be matched to the requests one by one:
+--   S <token>                      a request was sent (or begun: wrk may stop mid-write)
+--   A <status> <token> <echoed>    its answer, and the token read back from the address
+--                                  in the answer ("-" if none)
 
 local threads = {}
 
@@ -32,7 +35,8 @@ function init(args)
   ok = 0
   failed = 0
   samples = ""
-  tokens = ""
+  current = "-"
+  log = {}
 end
 
 function delay()
@@ -54,6 +58,8 @@ function request()
   -- Unique across the four wrk processes too (each has its own area code): a shared
   -- address would let MEGA merge one family's lead into another's.
   local n = area .. "x" .. tid .. "x" .. counter
+  current = n
+  log[#log + 1] = "S " .. n
   local h = {}
   for k, v in pairs(headers) do h[k] = fill(v, n) end
   local body = nil
@@ -62,10 +68,10 @@ function request()
 end
 
 function response(status, hdrs, body)
+  local echoed = string.match(body, "load%-(%d+x%d+x%d+)@example%.com") or "-"
+  log[#log + 1] = "A " .. status .. " " .. current .. " " .. echoed
   if status >= 200 and status < 300 then
     ok = ok + 1
-    local token = string.match(body, "load%-(%d+x%d+x%d+)@example%.com")
-    tokens = tokens .. (token or "?") .. "\n"
   else
     failed = failed + 1
     if failed <= 3 then
@@ -81,7 +87,7 @@ function done(summary, latency, requests)
     total_ok = total_ok + thread:get("ok")
     total_failed = total_failed + thread:get("failed")
     text = text .. thread:get("samples")
-    out:write(thread:get("tokens"))
+    for _, line in ipairs(thread:get("log")) do out:write(line, "\n") end
   end
   out:close()
   io.write(string.format(

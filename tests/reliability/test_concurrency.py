@@ -7,7 +7,6 @@ Already proven elsewhere and not repeated here (docs/reliability.md lists them):
 - 300 Pulse creates from 16 threads through one rotation: tests/api/pulse/test_concurrency.py.
 """
 
-import json
 from collections import Counter
 
 import pytest
@@ -17,22 +16,11 @@ from django.test import Client
 from api.models import IdempotencyRecord
 from campaigns.models import CampaignLead
 from leads.actors import Actor
-from leads.models import ActionLog, Lead, Membership, Team, WebhookDelivery, WebhookEndpoint
+from leads.models import ActionLog, Lead, Membership, Team, WebhookDelivery
 from leads.services.leads import lead_create
 from tests.concurrency import run_in_threads
 from tests.conftest import make_member, make_rotation
-from tests.reliability.world import ALL_DAYS
-
-# Each family's create endpoint, with a body whose lead is new to the workspace.
-CREATES = {
-    "omni": ("/api/v1/leads", {"firstName": "Racer", "email": "racer@x.test"}),
-    "mega": ("/api/agents/crm/leads", {"contact_name": "Racer", "contact_email": "racer@x.test"}),
-    "pulse": (
-        "/api/leads?skipTeamAndSourceRequirement=true",
-        {"firstName": "Racer", "lastName": "X", "email": "racer@x.test"},
-    ),
-    "autocalls": ("/api/user/lead", {"phone_number": "+12065550142", "campaign_id": None}),
-}
+from tests.reliability.creates import FAMILIES, keyed_create, outbox_and_campaign
 
 
 def _deadlocks() -> int:
@@ -43,41 +31,18 @@ def _deadlocks() -> int:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("family", list(CREATES))
+@pytest.mark.parametrize("family", FAMILIES)
 def test_fifty_concurrent_creates_with_one_idempotency_key_write_one_lead_once(
     ws_a, key_a, alice, bob, family, no_outbound_http
 ):
     """IDEM-2 on the real create endpoints: one lead, one timeline entry, one outbox row,
     every 2xx body identical; the only other answer is 409 in progress with Retry-After."""
-    from campaigns.models import Campaign
-
     assert connection.vendor == "postgresql"
     make_rotation(ws_a, [alice, bob])
-    WebhookEndpoint.objects.create(
-        workspace=ws_a,
-        url="https://hooks.example.com/race",
-        event_types=["lead.created"],
-        secret="whsec_" + "A" * 43,
-    )
-    path, body = CREATES[family]
-    if family == "autocalls":
-        campaign = Campaign.objects.create(
-            workspace=ws_a,
-            name="Race",
-            timezone="UTC",
-            allowed_hours_start="00:00",
-            allowed_hours_end="23:59",
-            allowed_days=ALL_DAYS,
-        )
-        body = {**body, "campaign_id": campaign.pk}
-    headers = {"Authorization": f"Bearer {key_a}", "Idempotency-Key": f"race-{family}"}
-    if family == "mega":
-        headers["x-customer-id"] = str(ws_a.uuid)
+    create = keyed_create(family, 1, ws_a, outbox_and_campaign(ws_a), key_a)
 
     def send(_: int) -> tuple[int, bytes, str | None]:
-        response = Client().post(
-            path, data=json.dumps(body), content_type="application/json", headers=headers
-        )
+        response = create.post(Client())
         return response.status_code, response.content, response.get("Retry-After")
 
     results, errors = run_in_threads(50, send)

@@ -1,10 +1,14 @@
 """Deployment posture and secrets (DEP-1..6, AUTH-2, AUD-2, AUD-4, RES-4).
 
-Already proven elsewhere: the login lockout (tests/leads/test_staff_accounts.py,
-tests/api/pulse/test_auth.py), keys in the query string are ignored and key checks are
-constant-time (tests/api/test_platform.py, tests/leads/test_api_keys.py), SSRF at send
-time, DNS rebinding and redirects not followed (tests/leads/test_webhooks.py)."""
+Key and session-token checks are constant-time (AUTH-11): below, a spy on
+hmac.compare_digest sees every check of a presented API key or Pulse session token.
 
+Already proven elsewhere: the login lockout (tests/leads/test_staff_accounts.py,
+tests/api/pulse/test_auth.py), keys in the query string are ignored
+(tests/api/test_platform.py), SSRF at send time, DNS rebinding and redirects not followed
+(tests/leads/test_webhooks.py)."""
+
+import hmac
 import json
 import os
 import re
@@ -25,8 +29,10 @@ from django.core import mail
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import resolve
+from django.utils import timezone
 
 from api.authentication import session_create
+from api.models import ApiSession
 from campaigns.models import Campaign
 from leads.actors import Actor
 from leads.models import (
@@ -39,7 +45,7 @@ from leads.models import (
     WebhookEndpoint,
     Workspace,
 )
-from leads.services.api_keys import api_key_create
+from leads.services.api_keys import api_key_create, key_hash
 from leads.services.imports import import_job_create
 from leads.services.leads import lead_create
 from leads.services.merge import lead_merge
@@ -323,6 +329,66 @@ def test_a_staff_session_is_no_credential_for_the_api_and_keys_need_no_csrf_toke
     )
     assert keyed.status_code == 201
     assert Lead.objects.filter(first_name="Riding").count() == 1
+
+
+def test_every_check_of_a_key_or_session_token_compares_in_constant_time(
+    client, monkeypatch, ws_a, alice
+):
+    """AUTH-11: wherever a presented API key or Pulse session token meets the value it must
+    match, hmac.compare_digest does the comparing (Django's signing, which checks a
+    session token's signature, calls it as secrets.compare_digest): a key with a
+    mistyped checksum, a known key with the wrong secret, a revoked key and a good one; a
+    session token with a tampered signature, a revoked session's token and a good one.
+    A key whose prefix matches no key has no stored secret to compare (prefixes are
+    public), and a session is found by the SHA-256 of a token whose signature was
+    checked first."""
+    compared: list[tuple[str, str]] = []
+    real = hmac.compare_digest
+
+    def spy(a: str | bytes, b: str | bytes) -> bool:
+        compared.append(tuple(v.decode() if isinstance(v, bytes) else v for v in (a, b)))
+        return real(a, b)
+
+    # secrets.compare_digest is the same function under the name Django's signing calls.
+    assert secrets.compare_digest is real
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    monkeypatch.setattr(secrets, "compare_digest", spy)
+
+    good, good_secret = api_key_create(workspace=ws_a, name="timing")
+    revoked, revoked_secret = api_key_create(workspace=ws_a, name="revoked")
+    revoked.revoke()
+    wrong, wrong_secret = api_key_create(workspace=ws_a, name="wrong secret")
+    ApiKey.objects.filter(pk=wrong.pk).update(secret_hash="f" * 64)  # as if another secret
+    last = good_secret[-1]
+    mistyped = good_secret[:-1] + ("A" if last != "A" else "B")
+    keys = [
+        ("mistyped checksum", mistyped, 401, (good_secret[-6:], mistyped[-6:])),
+        ("wrong secret", wrong_secret, 401, ("f" * 64, key_hash(wrong_secret))),
+        ("revoked key", revoked_secret, 401, (revoked.secret_hash, key_hash(revoked_secret))),
+        ("good key", good_secret, 200, (good.secret_hash, key_hash(good_secret))),
+    ]
+    for name, secret, status, comparison in keys:
+        compared.clear()
+        assert client.get("/api/user/me", headers={"x-api-key": secret}).status_code == status
+        assert comparison in compared, name
+
+    token = session_create(workspace=ws_a, user=alice.user, membership=alice)[1]
+    revoked_session, revoked_token = session_create(
+        workspace=ws_a, user=alice.user, membership=alice
+    )
+    ApiSession.objects.filter(pk=revoked_session.pk).update(revoked_at=timezone.now())
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    tokens = [
+        ("tampered signature", tampered, 401),
+        ("revoked session", revoked_token, 401),
+        ("good session", token, 200),
+    ]
+    for name, presented, status in tokens:
+        compared.clear()
+        bearer = {"Authorization": f"Bearer {presented}"}
+        assert client.get("/api/auth/session", headers=bearer).status_code == status
+        signature = presented.rsplit(":", 1)[1]
+        assert signature in [a for a, _ in compared], name
 
 
 # --- secrets at rest, in logs and on error pages ----------------------------------------

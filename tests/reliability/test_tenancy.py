@@ -1,5 +1,6 @@
-"""The tenancy matrix (AUTH-4, AUTH-5, AUTH-6, AUTH-8): every API route and every staff page
-x every kind of caller x objects of two workspaces.
+"""The tenancy matrix (AUTH-4, AUTH-6, AUTH-8): every API route and every staff page x every
+kind of caller x objects of two workspaces. (AUTH-5, a tenant header that names another
+workspace or none, is proven in tests/api/test_platform.py.)
 
 Each call runs in a savepoint that is rolled back, so every caller meets the same world.
 For every call: the status is the declared one; a body (CSV exports read to the end)
@@ -7,16 +8,19 @@ never carries anything of the other workspace (lists included: every object of B
 named "bravo…", of A "acme…"), nor, to an agent, a colleague's lead or import
 ("acme-colleague…"); the other workspace's rows — every table with a workspace — are
 byte-for-byte unchanged; and a refused call, or one naming objects the caller may not
-touch, changed nothing. Staff pages are also walked with the caller's own first id and
-another workspace's ids after it (a lead's checklist item, message or new stage, a
-rotation's seat or team, a webhook's delivery, a campaign's queue entry), by an agent
-against a
-colleague's lead and import, and by an agent while the workspace does not let agents
-import. Routes come from the URL resolver (tests/reliability/routes.py): a new pattern
-without a declared expectation fails loudly."""
+touch, changed nothing. Every API route that needs a scope is called with a key of A
+that lacks it, and every API route a session may use (Pulse) that names a lead is called
+by an agent's session on a colleague's lead. Staff pages are also walked with the
+caller's own first id and another workspace's ids after it (a lead's checklist item,
+message or new stage, a rotation's seat or team, a webhook's delivery, a campaign's
+queue entry), by an agent against a colleague's lead and import, and by an agent while
+the workspace does not let agents import. Routes come from the URL resolver
+(tests/reliability/routes.py): a new pattern without a declared expectation fails
+loudly."""
 
 import io
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +31,7 @@ from django.db import models, transaction
 from django.test import Client
 
 from leads.models import ApiKey, Lead, Team, Workspace
-from tests.reliability.conftest import MATRIX_CALLS, MATRIX_ROUTES
+from tests.reliability.conftest import FIGURES, MATRIX_CALLS, MATRIX_ROUTES
 from tests.reliability.routes import (
     API_ROUTES,
     PLACEHOLDER,
@@ -41,14 +45,20 @@ from tests.reliability.world import COLLEAGUE_IDS, Tenant
 
 ALL = frozenset(ApiKey.Scope.values)
 # What each kind of caller (of workspace A unless said otherwise) may do with the API.
+# "key without the scope" is, for each route, one of A's NARROW_KEYS that lacks the
+# route's scope.
 API_CALLERS: dict[str, frozenset[str] | None] = {
     "own key": ALL,
     "other workspace's key": ALL,
     "no credential": None,
     "revoked key": None,
-    "key without the scope": frozenset({"leads:read"}),
+    "key without the scope": frozenset(),  # per route: see NARROW_KEYS
     "viewer": frozenset({"leads:read", "campaigns:read"}),
     "agent": frozenset({"leads:read", "leads:write", "campaigns:read", "campaigns:write"}),
+}
+NARROW_KEYS = {
+    "webhooks-only key": frozenset({"webhooks:manage"}),
+    "read-only key": frozenset({"leads:read"}),
 }
 STAFF_CALLERS = [
     "own key",
@@ -153,6 +163,11 @@ def test_every_url_pattern_declares_what_it_answers():
         "URL patterns without a declared expectation (add them to API_ROUTES, STAFF_ROUTES "
         "or PREFIX_RULES in tests/reliability/routes.py):\n  " + "\n  ".join(undeclared)
     )
+    rules = Counter(rule_for(p) for p in patterns)
+    FIGURES.append(
+        f"URL PATTERNS {len(patterns)}, all declared: "
+        + ", ".join(f"{count} {rule}" for rule, count in rules.most_common())
+    )
 
 
 def test_every_declared_route_still_exists():
@@ -179,6 +194,27 @@ def test_every_api_method_is_declared():
 # --- the API --------------------------------------------------------------------------
 
 
+COLLEAGUE_MARKER = "acme-colleague"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a call names: `own`, `foreign` (another workspace's), `mixed` (the caller's
+    own first id with another workspace's ids after it: a lead's item or stage, a
+    rotation's seat or team…) or `colleague` (for an agent, a lead assigned to someone
+    else, its messages and timeline, someone else's import)."""
+
+    label: str
+    ids: dict[str, Any]
+    kind: str
+
+
+def narrow_key(route: ApiRoute) -> str:
+    """The key of A whose scopes leave out the route's own (any, for a route that needs
+    none): every route that needs a scope gets a real missing-scope call."""
+    return next(name for name, scopes in NARROW_KEYS.items() if route.scope not in scopes)
+
+
 def api_headers(route: ApiRoute, caller: str, a: Tenant, b: Tenant) -> dict[str, str]:
     owner = b if caller == "other workspace's key" else a
     secret = {
@@ -186,7 +222,7 @@ def api_headers(route: ApiRoute, caller: str, a: Tenant, b: Tenant) -> dict[str,
         "other workspace's key": b.key,
         "no credential": None,
         "revoked key": a.keys["revoked key"],
-        "key without the scope": a.keys["key without the scope"],
+        "key without the scope": a.keys[narrow_key(route)],
         "viewer": a.keys["viewer session"],
         "agent": a.keys["agent session"],
     }[caller]
@@ -198,15 +234,41 @@ def api_headers(route: ApiRoute, caller: str, a: Tenant, b: Tenant) -> dict[str,
     return headers
 
 
-def api_expected(route: ApiRoute, caller: str, foreign: bool) -> int:
-    scopes = API_CALLERS[caller]
+def names_in_path(route: ApiRoute, placeholders: tuple[str, ...]) -> bool | None:
+    """Whether the route names one of these ids in its path (True), only in its body
+    (False), or nowhere (None)."""
+    if any("{" + name + "}" in route.path for name in placeholders):
+        return True
+    if any("{" + name + "}" in json.dumps(route.body) for name in placeholders):
+        return False
+    return None
+
+
+def api_targets(route: ApiRoute, caller: str, a: Tenant, b: Tenant) -> list[Target]:
+    """A's callers meet A's objects and B's, B's key meets A's objects; an agent's session
+    also meets a colleague's lead wherever a session may go (Pulse)."""
+    if caller == "other workspace's key":
+        return [Target("A's objects", a.ids, "foreign")]
+    targets = [Target("A's objects", a.ids, "own"), Target("B's objects", b.ids, "foreign")]
+    if caller == "agent" and route.sessions and names_in_path(route, COLLEAGUE_IDS) is not None:
+        targets.append(Target("a colleague's objects", a.colleague_ids, "colleague"))
+    return targets
+
+
+def api_expected(route: ApiRoute, caller: str, kind: str) -> int:
+    if caller == "key without the scope":
+        scopes = NARROW_KEYS[narrow_key(route)]
+    else:
+        scopes = API_CALLERS[caller]
     if scopes is None:
         return 401
     if caller in ("viewer", "agent") and not route.sessions:
         return 401  # session tokens are Pulse's alone
     if route.scope is not None and route.scope not in scopes:
         return 403
-    if foreign and route.names_objects:
+    if kind == "colleague":
+        return 404 if names_in_path(route, COLLEAGUE_IDS) else route.foreign
+    if kind == "foreign" and route.names_objects:
         return 404 if PLACEHOLDER.search(route.path) else route.foreign
     return route.ok
 
@@ -236,30 +298,34 @@ def test_every_api_route_answers_every_caller_within_its_own_workspace_only(
     world = snapshots(a.workspace, b.workspace)
     problems = []
     for caller in API_CALLERS:
-        # A's callers meet A's objects and B's; B's key meets A's objects.
-        targets = ["A"] if caller == "other workspace's key" else ["A", "B"]
         caller_ws = "B" if caller == "other workspace's key" else "A"
-        for target in targets:
-            ids = (a if target == "A" else b).ids
-            foreign = target != caller_ws
-            expected = api_expected(route, caller, foreign)
-            headers = api_headers(route, caller, a, b)
+        other = "B" if caller_ws == "A" else "A"
+        headers = api_headers(route, caller, a, b)
+        for target in api_targets(route, caller, a, b):
+            expected = api_expected(route, caller, target.kind)
             response, a_changed, b_changed = isolated(
-                lambda ids=ids, headers=headers: api_call(client, route, ids, headers), a, b, world
+                lambda ids=target.ids, headers=headers: api_call(client, route, ids, headers),
+                a,
+                b,
+                world,
             )
             MATRIX_CALLS["api"] += 1
-            where = f"{caller} on {target}'s objects"
+            where = f"{caller} on {target.label}"
             if response.status_code != expected:
                 problems.append(
                     f"{where}: {response.status_code} != {expected} {response.content[:200]}"
                 )
-            other = "B" if caller_ws == "A" else "A"
-            if MARKER[other] in response.content.decode("utf-8", "replace").lower():
+            text = response.content.decode("utf-8", "replace").lower()
+            if MARKER[other] in text:
                 problems.append(f"{where}: the answer shows a row of workspace {other}")
+            if caller == "agent" and COLLEAGUE_MARKER in text:
+                problems.append(f"{where}: the answer shows a colleague's lead to an agent")
             if b_changed if other == "B" else a_changed:
                 problems.append(f"{where}: workspace {other} changed")
             if response.status_code >= 400 and (a_changed or b_changed):
                 problems.append(f"{where}: refused ({response.status_code}) but wrote")
+            if target.kind == "colleague" and (a_changed or b_changed):
+                problems.append(f"{where}: named a colleague's lead, yet wrote")
     MATRIX_ROUTES["api"] += 1
     assert problems == []
 
@@ -288,20 +354,7 @@ STAFF_CALLERS = [
     "other workspace's owner",
     GATED,
 ]
-COLLEAGUE_MARKER = "acme-colleague"
 UPLOAD = b"First name,Email\nMatrix,matrix@upload.test\n"
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a call names: `own`, `foreign` (another workspace's), `mixed` (the caller's
-    own first id with another workspace's ids after it: a lead's item or stage, a
-    rotation's seat or team…) or `colleague` (for an agent, a lead assigned to someone
-    else, its messages and timeline, someone else's import)."""
-
-    label: str
-    ids: dict[str, Any]
-    kind: str
 
 
 def staff_targets(route: StaffRoute, caller: str, a: Tenant, b: Tenant) -> list[Target]:
@@ -356,7 +409,7 @@ def staff_client(caller: str, a: Tenant, b: Tenant) -> tuple[Client, str]:
         "own key": a.key,
         "other workspace's key": b.key,
         "revoked key": a.keys["revoked key"],
-        "key without the scope": a.keys["key without the scope"],
+        "key without the scope": a.keys["read-only key"],
     }.get(caller)
     if secret is not None:
         client.defaults.update(HTTP_X_API_KEY=secret, HTTP_AUTHORIZATION=f"Bearer {secret}")
@@ -447,9 +500,11 @@ def test_no_admin_page_opens_without_a_staff_session(client, tenant_a):
     member.force_login(tenant_a.owner.user)  # an owner, but not is_staff
     keyed = Client(HTTP_X_API_KEY=tenant_a.key, HTTP_AUTHORIZATION=f"Bearer {tenant_a.key}")
     problems = []
+    walked = 0
     for pattern in url_patterns():
         if rule_for(pattern) != "admin" or pattern.key in ("admin:login", "admin:logout"):
             continue  # the admin's own sign-in and sign-out are open by design
+        walked += 1
         path = "/" + pattern.route
         for arg in ("<path:object_id>", "<int:content_type_id>", "<path:object_id>"):
             path = path.replace(arg, "1")
@@ -463,6 +518,7 @@ def test_no_admin_page_opens_without_a_staff_session(client, tenant_a):
             ):
                 problems.append(f"{name} {path}: {response.status_code}")
     assert problems == []
+    FIGURES.append(f"ADMIN {walked} URLs x 3 callers, none opened without a staff session")
 
 
 def test_family_catch_alls_are_404_in_the_envelope_for_everyone(client, tenant_a):

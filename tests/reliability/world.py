@@ -305,10 +305,14 @@ def credentials(tenant: Tenant) -> dict[str, str]:
     read_only = api_key_create(
         workspace=workspace, name="read only", scopes=[ApiKey.Scope.LEADS_READ]
     )[1]
+    webhooks_only = api_key_create(
+        workspace=workspace, name="webhooks only", scopes=[ApiKey.Scope.WEBHOOKS_MANAGE]
+    )[1]
     return {
         "own key": tenant.key,
         "revoked key": revoked_secret,
-        "key without the scope": read_only,
+        "read-only key": read_only,
+        "webhooks-only key": webhooks_only,
         "owner session": session_create(workspace=workspace, user=owner.user, membership=owner)[1],
         "agent session": session_create(
             workspace=workspace, user=tenant.agent.user, membership=tenant.agent
