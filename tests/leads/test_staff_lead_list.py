@@ -1,10 +1,15 @@
 """The lead list: search, filters, sort, keyset pages, bulk actions, CSV and saved views."""
 
+import datetime
+import zoneinfo
+
 import pytest
 
-from leads.models import ActionLog, Lead, SavedView, Stage, Tag, Team
+from leads.models import ActionLog, Lead, SavedView, Stage, Tag, Team, Workspace
 from leads.pagination import keyset_page, parse_sort
 from tests.conftest import make_rotation
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 
 def names(response) -> list[str]:
@@ -47,6 +52,47 @@ def test_filters_narrow_the_list(client, alice, bob, ws_a, make_lead):
     assert names(client.get("/leads/", {"archived": "yes"})) == ["Gone"]
     assert "Gone" not in names(client.get("/leads/"))
     assert set(names(client.get("/leads/", {"assignee": "none"}))) == {"Staged", "Quiet"}
+
+
+def created_at(lead: Lead, local: datetime.datetime) -> None:
+    Lead.objects.filter(pk=lead.pk).update(created_at=local)
+
+
+def test_the_created_range_means_days_in_the_workspaces_time_zone(client, alice, make_lead):
+    # The workspace works in New York: 22:00 there on Jan 1 is already Jan 2 in UTC.
+    late = make_lead(first_name="Late")
+    created_at(late, datetime.datetime(2026, 1, 1, 22, 0, tzinfo=NEW_YORK))
+    early = make_lead(first_name="Early")
+    created_at(early, datetime.datetime(2026, 1, 2, 0, 30, tzinfo=NEW_YORK))
+    before = make_lead(first_name="Before")
+    created_at(before, datetime.datetime(2025, 12, 31, 23, 59, tzinfo=NEW_YORK))
+    client.force_login(alice.user)
+
+    jan_1 = client.get("/leads/", {"created_after": "2026-01-01", "created_before": "2026-01-01"})
+    assert names(jan_1) == ["Late"]
+    assert ">Jan 1, 2026</time>" in jan_1.text and "Jan 2, 2026" not in jan_1.text
+    assert names(client.get("/leads/", {"created_after": "2026-01-02"})) == ["Early"]
+    assert names(client.get("/leads/", {"created_before": "2025-12-31"})) == ["Before"]
+    everything = client.get("/leads/", {"created_after": "2025-12-31", "sort": "created"})
+    assert names(everything) == ["Before", "Late", "Early"]
+    # The board and the CSV export read the same filters.
+    board = client.get(
+        "/pipeline/", {"created_after": "2026-01-01", "created_before": "2026-01-01"}
+    )
+    assert "Late" in board.text and "Early" not in board.text
+
+
+def test_the_created_range_follows_the_workspace_when_its_zone_changes(client, alice, make_lead):
+    lead = make_lead(first_name="Noon")
+    # Noon in New York on Jan 1 is 02:00 on Jan 2 in Tokyo.
+    created_at(lead, datetime.datetime(2026, 1, 1, 12, 0, tzinfo=NEW_YORK))
+    Workspace.objects.filter(pk=alice.workspace_id).update(default_timezone="Asia/Tokyo")
+    client.force_login(alice.user)
+    response = client.get(
+        "/leads/", {"created_after": "2026-01-02", "created_before": "2026-01-02"}
+    )
+    assert names(response) == ["Noon"]
+    assert ">Jan 2, 2026</time>" in response.text
 
 
 def test_a_filter_naming_another_workspaces_stage_is_an_error_not_a_leak(
