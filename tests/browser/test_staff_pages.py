@@ -135,21 +135,6 @@ def test_a_viewer_reads_but_cannot_edit(page, carol, stages, make_lead, shot):
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
 
 
-def test_the_pages_fit_a_phone_screen(page, alice, stages, make_lead, shot):
-    make_lead(first_name="Small", last_name="Screen", phone="2065550101", stage=stages[0])
-    page.set_viewport_size({"width": 390, "height": 844})
-    sign_in(page, "alice@acme.test")
-    for path, name in (
-        ("/", "11-phone-dashboard"),
-        ("/leads/", "12-phone-list"),
-        ("/pipeline/", "13-phone-pipeline"),
-    ):
-        page.goto(page.base + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{path} scrolls sideways ({width}px)"
-        shot(page, name)
-
-
 def outline_colour(page, locator) -> str:
     locator.focus()
     return locator.evaluate("element => getComputedStyle(element).outlineColor")
