@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.apps import apps
 from django.db.models import Exists, OuterRef, QuerySet
+from django_filters.constants import EMPTY_VALUES
 
 from leads.models import (
     ActionLog,
@@ -26,6 +27,31 @@ from leads.models import (
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 UNASSIGNED = "none"
+
+
+def workspace_zone(workspace: Workspace) -> zoneinfo.ZoneInfo:
+    """The zone whose calendar days the workspace's people mean when they pick a date."""
+    return zoneinfo.ZoneInfo(workspace.default_timezone or "UTC")
+
+
+class LocalDayFilter(django_filters.DateFilter):
+    """A day in the workspace's time zone (the filter set's `zone`), applied as a range of
+    `created_at` so a (workspace, created_at) index serves it: the first day kept starts
+    at local midnight; with `until`, rows stop before the next day's local midnight."""
+
+    def __init__(self, *, until: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("field_name", "created_at")
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(lookup_expr="lt" if until else "gte", **kwargs)
+        self.until = until
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        day = value + datetime.timedelta(days=1) if self.until else value
+        # combine() with a ZoneInfo takes that day's own UTC offset, so DST days are right.
+        start = datetime.datetime.combine(day, datetime.time.min, tzinfo=self.parent.zone)
+        return super().filter(qs, start)
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -56,18 +82,9 @@ class LeadFilter(django_filters.FilterSet):
     campaign = django_filters.ModelChoiceFilter(
         method="filter_campaign", queryset=None, label="Campaign", empty_label="Any"
     )
-    created_after = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__gte",
-        label="Created from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    created_before = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__lte",
-        label="Created until",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    # Days in the workspace's time zone, like the dashboard's "today" and the audit trail.
+    created_after = LocalDayFilter(label="Created from")
+    created_before = LocalDayFilter(until=True, label="Created until")
     opted_out = django_filters.ChoiceFilter(
         choices=YES_NO[1:], method="filter_opted_out", label="Opted out", empty_label="Any"
     )
@@ -86,6 +103,7 @@ class LeadFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.member = member
         workspace = member.workspace
+        self.zone = workspace_zone(workspace)
         fields = self.filters
         fields["stage"].queryset = Stage.objects.filter(workspace=workspace)
         fields["team"].queryset = Team.objects.filter(workspace=workspace)
@@ -182,8 +200,7 @@ class AuditFilterForm(forms.Form):
 
 
 class AuditFilter(django_filters.FilterSet):
-    """The audit trail's filters. Dates are days in the workspace's time zone, turned into
-    a created_at range so the (workspace, created_at) index serves them."""
+    """The audit trail's filters. Dates are days in the workspace's time zone."""
 
     actor = django_filters.ChoiceFilter(method="filter_actor", label="Who", empty_label="Anyone")
     type = django_filters.ChoiceFilter(
@@ -196,16 +213,8 @@ class AuditFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"list": "audit-events", "autocomplete": "off"}),
     )
     lead = IdFilter(method="filter_lead", label="Lead id", min_value=1, max_value=BIGINT_MAX)
-    date_from = django_filters.DateFilter(
-        method="filter_date_from",
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_until = django_filters.DateFilter(
-        method="filter_date_until",
-        label="Until",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = LocalDayFilter(label="From")
+    date_until = LocalDayFilter(until=True, label="Until")
 
     class Meta:
         model = ActionLog
@@ -215,7 +224,7 @@ class AuditFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = workspace
-        self.zone = zoneinfo.ZoneInfo(workspace.default_timezone or "UTC")
+        self.zone = workspace_zone(workspace)
         people = Membership.objects.filter(workspace=workspace).select_related("user")
         keys = ApiKey.objects.filter(workspace=workspace).order_by("name", "id")
         self.filters["actor"].extra["choices"] = (
@@ -237,12 +246,3 @@ class AuditFilter(django_filters.FilterSet):
         if Lead.objects.filter(workspace=self.workspace, pk=pk).exists():
             return queryset.filter(lead_id=pk)
         return queryset.filter(lead__isnull=True, lead_pk=pk)
-
-    def _day_start(self, day: datetime.date) -> datetime.datetime:
-        return datetime.datetime.combine(day, datetime.time.min, tzinfo=self.zone)
-
-    def filter_date_from(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return queryset.filter(created_at__gte=self._day_start(value))
-
-    def filter_date_until(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return queryset.filter(created_at__lt=self._day_start(value + datetime.timedelta(days=1)))

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import render
 
 from leads.actors import Actor, RequestMeta
+from leads.filters import workspace_zone
 from leads.models import Lead, Membership, Workspace
 
 Role = Membership.Role
@@ -108,7 +109,7 @@ class StaffMixin(LoginRequiredMixin):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         """The workspace's time zone: times people type are read in it."""
-        return zoneinfo.ZoneInfo(self.workspace.default_timezone or "UTC")
+        return workspace_zone(self.workspace)
 
     def can(self, role: str) -> bool:
         return role_at_least(self.member, role)

@@ -3,12 +3,17 @@
 `make test` installs Chromium when it is missing; without it these tests are skipped with
 a loud message. Each test writes screenshots under artifacts/screenshots/ (git-ignored)."""
 
+import datetime
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from leads.actors import Actor
+from leads.models import WebhookDelivery, WebhookEndpoint, Workspace
+from leads.services.webhooks import webhook_endpoint_create
 from tests.leads.conftest import make_lead  # noqa: F401  (shared fixture)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -96,3 +101,21 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(page.base + "/")
+
+
+def endpoint_with_a_failed_delivery(workspace: Workspace, url: str) -> WebhookEndpoint:
+    """A webhook endpoint (at a private address: allow those in settings first) whose
+    one delivery, three minutes ago, failed six times with a 502."""
+    endpoint, _ = webhook_endpoint_create(workspace=workspace, actor=Actor.system(), url=url)
+    WebhookDelivery.objects.create(
+        workspace=workspace,
+        endpoint=endpoint,
+        event_type="lead.created",
+        body='{"type": "lead.created", "data": {"id": 1}}',
+        status="failed",
+        attempts=6,
+        last_status_code=502,
+        last_error="HTTP 502",
+        created_at=timezone.now() - datetime.timedelta(minutes=3),
+    )
+    return endpoint

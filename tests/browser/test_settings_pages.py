@@ -1,16 +1,12 @@
 """The settings pages in a real browser: routing, API keys, webhooks, audit trail."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from leads.actors import Actor
-from leads.models import ApiKey, Lead, WebhookDelivery
+from leads.models import ApiKey, Lead
 from leads.services.leads import lead_create
-from leads.services.webhooks import webhook_endpoint_create
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import endpoint_with_a_failed_delivery, sign_in
 from tests.conftest import make_member, make_rotation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -94,20 +90,7 @@ def test_the_webhook_and_audit_pages_show_deliveries_and_the_trail(
     page, alice, ws_a, settings, shot
 ):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
-    endpoint, _ = webhook_endpoint_create(
-        workspace=ws_a, actor=Actor.system(), url="http://127.0.0.1:9/hook"
-    )
-    WebhookDelivery.objects.create(
-        workspace=ws_a,
-        endpoint=endpoint,
-        event_type="lead.created",
-        body='{"type": "lead.created", "data": {"id": 1}}',
-        status="failed",
-        attempts=6,
-        last_status_code=502,
-        last_error="HTTP 502",
-        created_at=timezone.now() - datetime.timedelta(minutes=3),
-    )
+    endpoint_with_a_failed_delivery(ws_a, "http://127.0.0.1:9/hook")
     sign_in(page, "alice@acme.test")
     page.goto(page.base + "/settings/webhooks/")
     page.get_by_role("link", name="http://127.0.0.1:9/hook").click()
@@ -123,19 +106,3 @@ def test_the_webhook_and_audit_pages_show_deliveries_and_the_trail(
     page.get_by_role("button", name="Apply").click()
     expect(page.locator(".audit-table tbody tr")).to_have_count(1)
     shot(page, "36-audit")
-
-
-def test_the_settings_pages_fit_a_phone_screen(page, alice, ws_a, team_people, shot):
-    make_rotation(ws_a, team_people)
-    page.set_viewport_size({"width": 390, "height": 844})
-    sign_in(page, "alice@acme.test")
-    for path, name in (
-        ("/settings/routing/", "37-phone-routing"),
-        ("/settings/api-keys/", "38-phone-api-keys"),
-        ("/settings/webhooks/", "39-phone-webhooks"),
-        ("/settings/audit/", "40-phone-audit"),
-    ):
-        page.goto(page.base + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{path} scrolls sideways ({width}px)"
-        shot(page, name)

@@ -1,4 +1,4 @@
-"""The staff pages in a real browser: sign in, create, find, move, merge, read-only."""
+"""The staff pages in a real browser: sign in, create, find, move, merge, read-only, focus."""
 
 import re
 
@@ -135,16 +135,15 @@ def test_a_viewer_reads_but_cannot_edit(page, carol, stages, make_lead, shot):
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
 
 
-def test_the_pages_fit_a_phone_screen(page, alice, stages, make_lead, shot):
-    make_lead(first_name="Small", last_name="Screen", phone="2065550101", stage=stages[0])
-    page.set_viewport_size({"width": 390, "height": 844})
+def outline_colour(page, locator) -> str:
+    locator.focus()
+    return locator.evaluate("element => getComputedStyle(element).outlineColor")
+
+
+def test_the_focus_ring_takes_the_shade_of_its_surface(page, alice):
     sign_in(page, "alice@acme.test")
-    for path, name in (
-        ("/", "11-phone-dashboard"),
-        ("/leads/", "12-phone-list"),
-        ("/pipeline/", "13-phone-pipeline"),
-    ):
-        page.goto(page.base + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{path} scrolls sideways ({width}px)"
-        shot(page, name)
+    page.keyboard.press("Tab")  # from here on focus is shown as for a keyboard user
+    nav = page.get_by_role("navigation", name="Main")
+    # Bright amber on the dark top bar, dark amber on the light page (stylesheet values).
+    assert outline_colour(page, nav.get_by_role("link", name="Leads")) == "rgb(245, 158, 11)"
+    assert outline_colour(page, page.locator("main a").first) == "rgb(180, 83, 9)"

@@ -1,10 +1,18 @@
 """The lead list: search, filters, sort, keyset pages, bulk actions, CSV and saved views."""
 
+import datetime
+import zoneinfo
+
 import pytest
 
-from leads.models import ActionLog, Lead, SavedView, Stage, Tag, Team
+from campaigns.services import campaign_enroll_leads
+from leads.actors import Actor
+from leads.models import ActionLog, Lead, LeadSource, SavedView, Stage, Tag, Team, Workspace
 from leads.pagination import keyset_page, parse_sort
+from tests.api.autocalls.conftest import make_campaign
 from tests.conftest import make_rotation
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 
 def names(response) -> list[str]:
@@ -49,16 +57,97 @@ def test_filters_narrow_the_list(client, alice, bob, ws_a, make_lead):
     assert set(names(client.get("/leads/", {"assignee": "none"}))) == {"Staged", "Quiet"}
 
 
-def test_a_filter_naming_another_workspaces_stage_is_an_error_not_a_leak(
-    client, alice, ws_b, make_lead
-):
-    foreign = Stage.objects.create(workspace=ws_b, slug="x", name="Theirs")
-    make_lead(workspace=ws_b, first_name="Secret", stage=foreign)
+def test_status_source_and_campaign_filters_narrow_the_list(client, alice, ws_a, make_lead):
+    web = LeadSource.objects.create(workspace=ws_a, name="Website")
+    make_lead(first_name="Reviewing", status=Lead.Status.REVIEW)
+    make_lead(first_name="Done", status=Lead.Status.COMPLETED, lead_source=web)
+    called = make_lead(first_name="Called", phone="2065550101")
+    make_lead(first_name="Other", phone="2065550102")
+    campaign = make_campaign(ws_a, name="Renewals")
+    campaign_enroll_leads(campaign=campaign, actor=Actor.system(), leads=[called])
     client.force_login(alice.user)
-    response = client.get("/leads/", {"stage": foreign.pk})
+    assert names(client.get("/leads/", {"status": "review"})) == ["Reviewing"]
+    both = client.get("/leads/", {"status": ["review", "completed"]})
+    assert set(names(both)) == {"Reviewing", "Done"}
+    assert names(client.get("/leads/", {"source": web.pk})) == ["Done"]
+    assert names(client.get("/leads/", {"campaign": campaign.pk})) == ["Called"]
+    assert names(client.get("/leads/", {"status": "review", "source": web.pk})) == []
+
+
+def created_at(lead: Lead, local: datetime.datetime) -> None:
+    Lead.objects.filter(pk=lead.pk).update(created_at=local)
+
+
+def test_the_created_range_means_days_in_the_workspaces_time_zone(client, alice, make_lead):
+    # The workspace works in New York: 22:00 there on Jan 1 is already Jan 2 in UTC.
+    late = make_lead(first_name="Late")
+    created_at(late, datetime.datetime(2026, 1, 1, 22, 0, tzinfo=NEW_YORK))
+    early = make_lead(first_name="Early")
+    created_at(early, datetime.datetime(2026, 1, 2, 0, 30, tzinfo=NEW_YORK))
+    before = make_lead(first_name="Before")
+    created_at(before, datetime.datetime(2025, 12, 31, 23, 59, tzinfo=NEW_YORK))
+    client.force_login(alice.user)
+
+    jan_1 = client.get("/leads/", {"created_after": "2026-01-01", "created_before": "2026-01-01"})
+    assert names(jan_1) == ["Late"]
+    assert ">Jan 1, 2026</time>" in jan_1.text and "Jan 2, 2026" not in jan_1.text
+    assert names(client.get("/leads/", {"created_after": "2026-01-02"})) == ["Early"]
+    assert names(client.get("/leads/", {"created_before": "2025-12-31"})) == ["Before"]
+    everything = client.get("/leads/", {"created_after": "2025-12-31", "sort": "created"})
+    assert names(everything) == ["Before", "Late", "Early"]
+    # The board and the CSV export read the same filters.
+    board = client.get(
+        "/pipeline/", {"created_after": "2026-01-01", "created_before": "2026-01-01"}
+    )
+    assert "Late" in board.text and "Early" not in board.text
+
+
+def test_the_created_range_follows_the_workspace_when_its_zone_changes(client, alice, make_lead):
+    lead = make_lead(first_name="Noon")
+    # Noon in New York on Jan 1 is 02:00 on Jan 2 in Tokyo.
+    created_at(lead, datetime.datetime(2026, 1, 1, 12, 0, tzinfo=NEW_YORK))
+    Workspace.objects.filter(pk=alice.workspace_id).update(default_timezone="Asia/Tokyo")
+    client.force_login(alice.user)
+    response = client.get(
+        "/leads/", {"created_after": "2026-01-02", "created_before": "2026-01-02"}
+    )
+    assert names(response) == ["Noon"]
+    assert ">Jan 2, 2026</time>" in response.text
+
+
+@pytest.mark.parametrize("key", ["stage", "team", "source", "tag", "campaign", "assignee"])
+def test_a_filter_naming_another_workspaces_object_is_an_error_not_a_leak(
+    client, alice, dave, ws_b, make_lead, key
+):
+    stage = Stage.objects.create(workspace=ws_b, slug="x", name="Theirs")
+    team = Team.objects.create(workspace=ws_b, name="Their team")
+    source = LeadSource.objects.create(workspace=ws_b, name="Their source")
+    secret = make_lead(
+        workspace=ws_b,
+        first_name="Secret",
+        phone="2065550199",
+        stage=stage,
+        team=team,
+        lead_source=source,
+        assignee=dave,
+        tags=["theirs"],
+    )
+    campaign = make_campaign(ws_b, name="Their campaign")
+    campaign_enroll_leads(campaign=campaign, actor=Actor.system(), leads=[secret])
+    foreign = {
+        "stage": stage.pk,
+        "team": team.pk,
+        "source": source.pk,
+        "tag": Tag.objects.get(workspace=ws_b).pk,
+        "campaign": campaign.pk,
+        "assignee": dave.pk,
+    }
+    make_lead(first_name="Mine")
+    client.force_login(alice.user)
+    response = client.get("/leads/", {key: foreign[key]})
     assert response.status_code == 200
     assert "Some filters are not valid" in response.text
-    assert "Secret" not in response.text
+    assert "Secret" not in response.text and "Mine" not in response.text
 
 
 def test_an_agent_lists_only_their_own_and_unassigned_leads(client, alice, bob, make_lead):
