@@ -233,6 +233,39 @@ def test_service_validation_errors_keep_the_family_envelope(client, family, ws_a
     assert Lead.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    ['[{"first_name": "X"}]', '"just text"', "null", {"first_name": "X", "refuse": "service"}],
+)
+def test_an_autocalls_422_not_tied_to_a_field_still_lists_errors(client, ws_a, key_a, body):
+    """Laravel answers every 422 with `errors`; a client reading errors must not crash."""
+    response = call(client, "autocalls", "post", "probe", key=key_a, body=body)
+    assert response.status_code == 422, response.content
+    payload = response.json()
+    assert payload["errors"] == {"body": [payload["message"]]}
+    assert Lead.objects.count() == 0
+
+
+def test_an_autocalls_422_raised_by_a_view_without_a_field_lists_errors(client, ws_a, key_a):
+    body = {"first_name": "X", "refuse": "view"}
+    response = call(client, "autocalls", "post", "probe", key=key_a, body=body)
+    assert response.status_code == 422
+    assert response.json() == {
+        "message": "This lead is opted out.",
+        "code": "refused",
+        "errors": {"body": ["This lead is opted out."]},
+    }
+
+
+def test_the_other_families_keep_an_error_without_a_field_in_the_message(client, ws_a, key_a):
+    body = {"first_name": "X", "refuse": "service"}
+    omni = call(client, "omni", "post", "probe", key=key_a, body=body).json()
+    assert omni["error"]["details"] is None
+    assert omni["error"]["message"] == "Nothing to call in this campaign."
+    pulse = call(client, "pulse", "post", "probe", key=key_a, body=body).json()
+    assert "fields" not in pulse and pulse["code"] == "nothing_to_call"
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_malformed_json_wrong_type_and_huge_bodies_are_clear_4xx(client, family, ws_a, key_a):
     malformed = call(client, family, "post", "probe", key=key_a, workspace=ws_a, body="{nope")
@@ -298,6 +331,16 @@ def test_unknown_paths_and_methods_answer_in_the_family_envelope(client, family,
     assert_envelope(family, missing, 404, "not_found")
     wrong_method = call(client, family, "put", "probe", key=key_a, workspace=ws_a, body={})
     assert_envelope(family, wrong_method, 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_host_we_do_not_serve_is_a_400_in_the_family_envelope(client, family, ws_a, key_a):
+    headers = headers_for(family, key_a, ws_a)
+    response = client.get(PREFIX[family] + "probe", headers=headers, HTTP_HOST="evil.example")
+    assert_envelope(family, response, 400, "bad_request")
+    assert "evil.example" not in response.text
+    staff = client.get("/accounts/login/", HTTP_HOST="evil.example")
+    assert staff.status_code == 400 and staff["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("family", FAMILIES)
