@@ -493,6 +493,46 @@ def test_over_the_workspace_limit_is_429_with_retry_after(client, family, ws_a, 
         assert limited.json()["error"]["type"] == "rate_limit_error"
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+@override_settings(API_RATE_LIMIT_PER_MINUTE=3)
+def test_guessing_keys_counts_per_client_ip_and_ends_in_429(client, family, ws_a, key_a):
+    guesses = [
+        call(client, family, "get", "probe", key=f"lb_guess{n}", workspace=ws_a) for n in range(3)
+    ]
+    for n, guess in enumerate(guesses):
+        assert_envelope(family, guess, 401, "unauthenticated")
+        assert (guess["RateLimit-Limit"], guess["RateLimit-Remaining"]) == ("3", str(2 - n))
+    limited = call(client, family, "get", "probe", key="lb_guess4", workspace=ws_a)
+    assert_envelope(family, limited, 429, "rate_limited")
+    assert int(limited["Retry-After"]) >= 1 and limited["RateLimit-Remaining"] == "0"
+    # The same bucket as requests without a credential, for this address only; a valid
+    # key counts on its own.
+    assert call(client, family, "get", "probe", workspace=ws_a).status_code == 429
+    elsewhere = client.get(
+        PREFIX[family] + "probe",
+        headers=headers_for(family, "lb_guess5", ws_a),
+        REMOTE_ADDR="192.0.2.7",
+    )
+    assert elsewhere.status_code == 401
+    assert call(client, family, "get", "probe", key=key_a, workspace=ws_a).status_code == 200
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_refusals_before_the_view_carry_rate_limit_headers(client, family, ws_a, key_a):
+    with override_settings(API_MAX_BODY_BYTES=2048):
+        huge = {"first_name": "x" * 5000}
+        anonymous = call(client, family, "post", "probe", workspace=ws_a, body=huge)
+        keyed = call(client, family, "post", "probe", key=key_a, workspace=ws_a, body=huge)
+    missing = call(client, family, "get", "no-such-thing", key=key_a, workspace=ws_a)
+    assert_envelope(family, anonymous, 413, "payload_too_large")
+    assert_envelope(family, keyed, 413, "payload_too_large")
+    assert_envelope(family, missing, 404, "not_found")
+    # No credential read: the unknown path counts per address, after the anonymous 413.
+    assert [r["RateLimit-Remaining"] for r in (anonymous, keyed, missing)] == ["599", "599", "598"]
+    for response in (anonymous, keyed, missing):
+        assert response["RateLimit-Limit"] == "600" and int(response["RateLimit-Reset"]) > 0
+
+
 def test_bulk_requests_count_in_their_own_bucket(client, ws_a, key_a):
     ws_a.bulk_rate_limit_per_minute = 1
     ws_a.save()
