@@ -2,18 +2,22 @@
 limits and audit metadata, exercised through one probe endpoint per family."""
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test import override_settings
+from django.conf import settings
+from django.db import connection, connections
+from django.test import Client, override_settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from api.authentication import session_create
 from api.idempotency import idempotency_purge
 from api.models import IdempotencyRecord
 from leads.models import ActionLog, ApiKey, Lead
 from leads.services.api_keys import api_key_create
+from tests.api import platform_urls
 from tests.concurrency import run_in_threads
 
 pytestmark = pytest.mark.urls("tests.api.platform_urls")
@@ -444,8 +448,6 @@ def test_an_expired_record_is_not_replayed_even_before_the_purge(client, ws_a, k
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_requests_with_one_key_write_once(ws_a, key_a):
-    from django.test import Client
-
     assert connection.vendor == "postgresql"
 
     def send(_: int):
@@ -462,6 +464,67 @@ def test_fifty_concurrent_requests_with_one_key_write_once(ws_a, key_a):
         if status == 409:
             assert json.loads(content)["error"]["code"] == "idempotency_request_in_progress"
             assert retry_after == "1"
+
+
+def test_a_key_sent_with_and_without_the_trailing_slash_is_one_key(client, ws_a, key_a):
+    """Pulse answers /api/leads and /api/leads/ alike: a retry that adds the slash must
+    replay, not create the lead a second time."""
+    body = {"firstName": "Sla", "lastName": "Sh"}
+    first = call(client, "pulse", "post", "leads", key=key_a, body=body, **{"Idempotency-Key": "s"})
+    again = call(
+        client, "pulse", "post", "leads/", key=key_a, body=body, **{"Idempotency-Key": "s"}
+    )
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    assert Lead.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_key_still_in_use_is_409_in_progress_then_replays_once_it_commits(
+    ws_a, key_a, monkeypatch
+):
+    assert connection.vendor == "postgresql"
+    claimed, release = threading.Event(), threading.Event()
+    real_create = platform_urls.lead_create
+
+    def slow_create(**kwargs):
+        claimed.set()  # the first request holds its claim from here until it commits
+        assert release.wait(10)
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(platform_urls, "lead_create", slow_create)
+    body = {"first_name": "Slow"}
+    first: list = []
+    worker = threading.Thread(
+        target=lambda: (first.append(idem(Client(), key_a, body, "busy")), connections.close_all())
+    )
+    worker.start()
+    try:
+        assert claimed.wait(10)
+        with connection.cursor() as cursor:  # wait 0.3 s on the claim, not 10 s
+            cursor.execute("SET lock_timeout = '300ms'")
+        busy = idem(Client(), key_a, body, "busy")
+    finally:
+        release.set()
+        worker.join()
+    assert_envelope("omni", busy, 409, "idempotency_request_in_progress")
+    assert busy["Retry-After"] == "1"
+    assert first[0].status_code == 201
+    replay = idem(Client(), key_a, body, "busy")
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.content == first[0].content
+    assert Lead.objects.count() == 1
+
+
+def test_the_worker_purges_idempotency_records_periodically(client, ws_a, key_a):
+    schedule = dict(settings.PERIODIC_TASKS)
+    assert schedule["api.tasks.idempotency_purge"] <= 24 * 3600
+    idem(client, key_a, {"first_name": "Old"}, "k-sched")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    import_string("api.tasks.idempotency_purge").call()
+    assert not IdempotencyRecord.objects.exists()
 
 
 # --- rate limits -------------------------------------------------------------------
