@@ -61,8 +61,9 @@ class Family:
             413: "Request body too large",
             415: "Unsupported content type",
             422: "Validation failed",
-            429: "Rate limit exceeded",
-            503: "Temporarily unavailable",
+            429: "Rate limit exceeded (see Retry-After)",
+            500: "Unexpected error; nothing was written",
+            503: "Database briefly unavailable; nothing was written (see Retry-After)",
         }
         return {
             s: OpenApiResponse(self.error_schema(), description=descriptions.get(s, "Error"))
