@@ -2,18 +2,22 @@
 family's own error envelope with a clear message, never a traceback."""
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from api.autocalls.errors import AUTOCALLS
 from api.families import ApiErrorInfo, Family
+from api.mega.errors import MEGA
 from api.omni.errors import OMNI
+from api.pulse.errors import PULSE
 
 logger = logging.getLogger("leadbook.api")
 
@@ -72,6 +76,11 @@ def _summary(fields: dict[str, list[str]]) -> str:
     return text + (f" (and {more} more)" if more else "")
 
 
+def unfielded(family: Family, messages: list[str]) -> dict[str, list[str]]:
+    """The fields of an error tied to no field: none, or the family's non-field key."""
+    return {family.non_field_key: messages} if family.non_field_key else {}
+
+
 def validation_fields(family: Family, error: DjangoValidationError) -> dict[str, list[str]]:
     """A service's ValidationError with canonical field names, renamed for the family."""
     if hasattr(error, "error_dict"):
@@ -103,13 +112,13 @@ def to_error_info(exc: Exception, family: Family) -> tuple[ApiErrorInfo, dict[st
             else _summary(fields)
         )
         if list(fields) == ["non_field_errors"]:
-            fields = {}
+            fields = unfielded(family, fields["non_field_errors"])
         return ApiErrorInfo(family.validation_status, code, message, fields), headers
     if isinstance(exc, exceptions.ValidationError):
         fields = flatten_errors(exc.detail)
         message = _summary(fields)
         if list(fields) == ["non_field_errors"]:
-            fields = {}
+            fields = unfielded(family, fields["non_field_errors"])
         return ApiErrorInfo(family.validation_status, "validation_error", message, fields), headers
     if isinstance(exc, RequestDataTooBig):
         return ApiErrorInfo(413, "payload_too_large", "The request body is too large."), headers
@@ -154,10 +163,29 @@ def to_error_info(exc: Exception, family: Family) -> tuple[ApiErrorInfo, dict[st
     return ApiErrorInfo(500, "internal_error", "Something went wrong on our side."), headers
 
 
+def family_for_path(path: str) -> Family | None:
+    """The family whose prefix is the longest match (Pulse owns the rest of /api/)."""
+    matches = [f for f in (OMNI, MEGA, PULSE, AUTOCALLS) if path.startswith(f.url_prefix)]
+    return max(matches, key=lambda f: len(f.url_prefix), default=None)
+
+
+def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    """What Django refuses before any view runs (a Host header not in ALLOWED_HOSTS, a
+    malformed request), in the family's envelope; None outside the API."""
+    family = family_for_path(request.path)
+    if family is None:
+        return None
+    info = ApiErrorInfo(400, "bad_request", "The request was refused before it reached the API.")
+    return JsonResponse(family.error_body(info), status=400)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     view = context.get("view")
     family: Family = getattr(view, "family", None) or OMNI
     info, headers = to_error_info(exc, family)
+    if info.status == family.validation_status and not info.fields:
+        # An ApiError a view raised at the validation status without naming a field.
+        info = replace(info, fields=unfielded(family, [info.message]))
     if info.status == status.HTTP_401_UNAUTHORIZED:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
     return Response(family.error_body(info), status=info.status, headers=headers)

@@ -30,6 +30,10 @@ class Family:
     tenant_header: str | None = None
     tenant_header_required = False
     accepts_session_tokens = False
+    # Where a validation error tied to no field (a body that is not an object, a duplicate,
+    # a state that forbids the change) is listed, for a family whose validation answers
+    # always list fields (Laravel's 422 always has `errors`). None: in the message only.
+    non_field_key: str | None = None
     # canonical service field name -> this family's request field name
     field_names: dict[str, str] = {}
 
@@ -57,8 +61,9 @@ class Family:
             413: "Request body too large",
             415: "Unsupported content type",
             422: "Validation failed",
-            429: "Rate limit exceeded",
-            503: "Temporarily unavailable",
+            429: "Rate limit exceeded (see Retry-After)",
+            500: "Unexpected error; nothing was written",
+            503: "Database briefly unavailable; nothing was written (see Retry-After)",
         }
         return {
             s: OpenApiResponse(self.error_schema(), description=descriptions.get(s, "Error"))

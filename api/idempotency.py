@@ -10,7 +10,9 @@ holds the response, so it exists exactly when the work committed:
   unique index; when the first commits it replays, when the first rolls back it does the
   work itself. On PostgreSQL the wait is bounded (the connection's lock_timeout,
   DB_LOCK_TIMEOUT_MS); past it the client gets 409 `idempotency_request_in_progress` with
-  Retry-After;
+  Retry-After. On SQLite every write transaction takes the database's write lock first,
+  so the second request waits there (SQLITE_BUSY_TIMEOUT) and never sees a 409; past the
+  busy timeout it gets 503 with Retry-After;
 - only successful (2xx) responses are stored. Anything else rolls back the whole
   transaction, claim included, so a corrected retry with the same key goes through.
 """
@@ -55,12 +57,23 @@ def validate_key(key: str) -> str:
     return key
 
 
+def _path(request: Request) -> str:
+    """The path without its trailing slash: Pulse answers /api/leads and /api/leads/
+    alike, so a key sent to both is one key for one endpoint."""
+    return request.path.rstrip("/") or "/"
+
+
+def endpoint_of(request: Request) -> str:
+    """What a key is scoped to (with the workspace): method and path."""
+    return f"{request.method} {_path(request)}"[:300]
+
+
 def fingerprint(request: Request) -> str:
     """What makes two requests "the same": method, path, query and body (JSON compared
     by value, uploaded files by content)."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
-    digest.update(request.path.encode())
+    digest.update(_path(request).encode())
     digest.update(json.dumps(sorted(request.query_params.lists())).encode())
     data = request.data
     if hasattr(data, "lists"):
@@ -120,7 +133,7 @@ def run_write(
 
     validate_key(key)
     workspace = request.auth.workspace
-    endpoint = f"{request.method} {request.path}"[:300]
+    endpoint = endpoint_of(request)
     print_ = fingerprint(request)
 
     with transaction.atomic():

@@ -147,6 +147,15 @@ class FamilyAPIView(APIView):
         return self.max_body_bytes or settings.API_MAX_BODY_BYTES
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Every request is counted before anything can refuse it, so every answer carries
+        # the RateLimit headers. A credential that fails to authenticate counts like no
+        # credential, per client IP: guessing keys runs into 429 like any other flood.
+        try:
+            self.perform_authentication(request)
+        except exceptions.AuthenticationFailed:
+            self.check_throttles(request)
+            raise
+        self.check_throttles(request)
         limit = self.body_limit()
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -159,8 +168,6 @@ class FamilyAPIView(APIView):
         request.accepted_renderer, request.accepted_media_type = neg
         version, scheme = self.determine_version(request, *args, **kwargs)
         request.version, request.versioning_scheme = version, scheme
-        self.perform_authentication(request)
-        self.check_throttles(request)
         self.check_permissions(request)
 
     def check_throttles(self, request: Request) -> None:
@@ -192,15 +199,14 @@ class MultipartFamilyAPIView(FamilyAPIView):
 
 
 class FamilyNotFoundView(FamilyAPIView):
-    """Answers any path under a family's prefix that matches no endpoint."""
+    """Answers any path under a family's prefix that matches no endpoint. It reads no
+    credential, so it counts per client IP, like a request without one (probing unknown
+    paths is throttled too)."""
 
     authentication_classes: ClassVar[list] = []
     permission_classes: ClassVar[list] = []
     idempotent_post = False
     schema = None  # not an endpoint: keep it out of the OpenAPI document
-
-    def check_throttles(self, request: Request) -> None:
-        return None
 
     def _missing(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise ApiError(404, "not_found", f"No endpoint at {request.path}.")

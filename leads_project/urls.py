@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+
+from api.errors import api_bad_request
+from leads.views.errors import bad_request as staff_bad_request
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,4 +16,11 @@ urlpatterns = [
     path("", include("leads.urls")),
 ]
 
-handler400 = "leads.views.errors.bad_request"
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 before any view runs (e.g. a Host header not in ALLOWED_HOSTS): in the
+    family's envelope under /api/, the staff error page elsewhere."""
+    return api_bad_request(request, exception) or staff_bad_request(request, exception)
+
+
+handler400 = bad_request

@@ -14,6 +14,7 @@ class AutocallsFamily(Family):
     label = "Autocalls"
     url_prefix = "/api/user/"
     validation_status = 422
+    non_field_key = "body"
     field_names = {"phone": "phone_number", "campaign": "campaign_id"}
 
     def error_body(self, error: ApiErrorInfo) -> dict[str, Any]:

@@ -1,17 +1,20 @@
 """Probe endpoints, one per family, to test the API platform on its own."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.autocalls.errors import AUTOCALLS
+from api.errors import ApiError
 from api.mega.errors import MEGA
 from api.omni.errors import OMNI
 from api.pulse.errors import PULSE
 from api.views import FamilyAPIView
 from leads.models import Lead
 from leads.services.leads import lead_create
+from leads_project.urls import handler400  # noqa: F401  (Django reads it from the URLconf)
 
 
 class ProbeInput(serializers.Serializer):
@@ -20,6 +23,9 @@ class ProbeInput(serializers.Serializer):
     phone = serializers.CharField(required=False, allow_blank=True)
     count = serializers.IntegerField(required=False)
     boom = serializers.BooleanField(required=False, default=False)
+    # Refuse the request without naming a field: as a service does ("service", a
+    # ValidationError) or as a view does ("view", an ApiError at the validation status).
+    refuse = serializers.ChoiceField(choices=["service", "view"], required=False)
 
 
 class Probe(FamilyAPIView):
@@ -37,6 +43,11 @@ class Probe(FamilyAPIView):
         values = dict(data.validated_data)
         boom = values.pop("boom")
         values.pop("count", None)
+        refuse = values.pop("refuse", None)
+        if refuse == "service":
+            raise DjangoValidationError("Nothing to call in this campaign.", code="nothing_to_call")
+        if refuse == "view":
+            raise ApiError(self.family.validation_status, "refused", "This lead is opted out.")
         write = lead_create(workspace=self.workspace, actor=self.actor, data=values)
         if boom:
             raise RuntimeError("boom after the insert")

@@ -2,18 +2,22 @@
 limits and audit metadata, exercised through one probe endpoint per family."""
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test import override_settings
+from django.conf import settings
+from django.db import connection, connections
+from django.test import Client, override_settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from api.authentication import session_create
 from api.idempotency import idempotency_purge
 from api.models import IdempotencyRecord
 from leads.models import ActionLog, ApiKey, Lead
 from leads.services.api_keys import api_key_create
+from tests.api import platform_urls
 from tests.concurrency import run_in_threads
 
 pytestmark = pytest.mark.urls("tests.api.platform_urls")
@@ -233,6 +237,39 @@ def test_service_validation_errors_keep_the_family_envelope(client, family, ws_a
     assert Lead.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    ['[{"first_name": "X"}]', '"just text"', "null", {"first_name": "X", "refuse": "service"}],
+)
+def test_an_autocalls_422_not_tied_to_a_field_still_lists_errors(client, ws_a, key_a, body):
+    """Laravel answers every 422 with `errors`; a client reading errors must not crash."""
+    response = call(client, "autocalls", "post", "probe", key=key_a, body=body)
+    assert response.status_code == 422, response.content
+    payload = response.json()
+    assert payload["errors"] == {"body": [payload["message"]]}
+    assert Lead.objects.count() == 0
+
+
+def test_an_autocalls_422_raised_by_a_view_without_a_field_lists_errors(client, ws_a, key_a):
+    body = {"first_name": "X", "refuse": "view"}
+    response = call(client, "autocalls", "post", "probe", key=key_a, body=body)
+    assert response.status_code == 422
+    assert response.json() == {
+        "message": "This lead is opted out.",
+        "code": "refused",
+        "errors": {"body": ["This lead is opted out."]},
+    }
+
+
+def test_the_other_families_keep_an_error_without_a_field_in_the_message(client, ws_a, key_a):
+    body = {"first_name": "X", "refuse": "service"}
+    omni = call(client, "omni", "post", "probe", key=key_a, body=body).json()
+    assert omni["error"]["details"] is None
+    assert omni["error"]["message"] == "Nothing to call in this campaign."
+    pulse = call(client, "pulse", "post", "probe", key=key_a, body=body).json()
+    assert "fields" not in pulse and pulse["code"] == "nothing_to_call"
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_malformed_json_wrong_type_and_huge_bodies_are_clear_4xx(client, family, ws_a, key_a):
     malformed = call(client, family, "post", "probe", key=key_a, workspace=ws_a, body="{nope")
@@ -298,6 +335,16 @@ def test_unknown_paths_and_methods_answer_in_the_family_envelope(client, family,
     assert_envelope(family, missing, 404, "not_found")
     wrong_method = call(client, family, "put", "probe", key=key_a, workspace=ws_a, body={})
     assert_envelope(family, wrong_method, 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_host_we_do_not_serve_is_a_400_in_the_family_envelope(client, family, ws_a, key_a):
+    headers = headers_for(family, key_a, ws_a)
+    response = client.get(PREFIX[family] + "probe", headers=headers, HTTP_HOST="evil.example")
+    assert_envelope(family, response, 400, "bad_request")
+    assert "evil.example" not in response.text
+    staff = client.get("/accounts/login/", HTTP_HOST="evil.example")
+    assert staff.status_code == 400 and staff["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -401,8 +448,6 @@ def test_an_expired_record_is_not_replayed_even_before_the_purge(client, ws_a, k
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_requests_with_one_key_write_once(ws_a, key_a):
-    from django.test import Client
-
     assert connection.vendor == "postgresql"
 
     def send(_: int):
@@ -419,6 +464,67 @@ def test_fifty_concurrent_requests_with_one_key_write_once(ws_a, key_a):
         if status == 409:
             assert json.loads(content)["error"]["code"] == "idempotency_request_in_progress"
             assert retry_after == "1"
+
+
+def test_a_key_sent_with_and_without_the_trailing_slash_is_one_key(client, ws_a, key_a):
+    """Pulse answers /api/leads and /api/leads/ alike: a retry that adds the slash must
+    replay, not create the lead a second time."""
+    body = {"firstName": "Sla", "lastName": "Sh"}
+    first = call(client, "pulse", "post", "leads", key=key_a, body=body, **{"Idempotency-Key": "s"})
+    again = call(
+        client, "pulse", "post", "leads/", key=key_a, body=body, **{"Idempotency-Key": "s"}
+    )
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    assert Lead.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_key_still_in_use_is_409_in_progress_then_replays_once_it_commits(
+    ws_a, key_a, monkeypatch
+):
+    assert connection.vendor == "postgresql"
+    claimed, release = threading.Event(), threading.Event()
+    real_create = platform_urls.lead_create
+
+    def slow_create(**kwargs):
+        claimed.set()  # the first request holds its claim from here until it commits
+        assert release.wait(10)
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(platform_urls, "lead_create", slow_create)
+    body = {"first_name": "Slow"}
+    first: list = []
+    worker = threading.Thread(
+        target=lambda: (first.append(idem(Client(), key_a, body, "busy")), connections.close_all())
+    )
+    worker.start()
+    try:
+        assert claimed.wait(10)
+        with connection.cursor() as cursor:  # wait 0.3 s on the claim, not 10 s
+            cursor.execute("SET lock_timeout = '300ms'")
+        busy = idem(Client(), key_a, body, "busy")
+    finally:
+        release.set()
+        worker.join()
+    assert_envelope("omni", busy, 409, "idempotency_request_in_progress")
+    assert busy["Retry-After"] == "1"
+    assert first[0].status_code == 201
+    replay = idem(Client(), key_a, body, "busy")
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.content == first[0].content
+    assert Lead.objects.count() == 1
+
+
+def test_the_worker_purges_idempotency_records_periodically(client, ws_a, key_a):
+    schedule = dict(settings.PERIODIC_TASKS)
+    assert schedule["api.tasks.idempotency_purge"] <= 24 * 3600
+    idem(client, key_a, {"first_name": "Old"}, "k-sched")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    import_string("api.tasks.idempotency_purge").call()
+    assert not IdempotencyRecord.objects.exists()
 
 
 # --- rate limits -------------------------------------------------------------------
@@ -448,6 +554,46 @@ def test_over_the_workspace_limit_is_429_with_retry_after(client, family, ws_a, 
     assert limited["RateLimit-Remaining"] == "0"
     if family == "mega":
         assert limited.json()["error"]["type"] == "rate_limit_error"
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@override_settings(API_RATE_LIMIT_PER_MINUTE=3)
+def test_guessing_keys_counts_per_client_ip_and_ends_in_429(client, family, ws_a, key_a):
+    guesses = [
+        call(client, family, "get", "probe", key=f"lb_guess{n}", workspace=ws_a) for n in range(3)
+    ]
+    for n, guess in enumerate(guesses):
+        assert_envelope(family, guess, 401, "unauthenticated")
+        assert (guess["RateLimit-Limit"], guess["RateLimit-Remaining"]) == ("3", str(2 - n))
+    limited = call(client, family, "get", "probe", key="lb_guess4", workspace=ws_a)
+    assert_envelope(family, limited, 429, "rate_limited")
+    assert int(limited["Retry-After"]) >= 1 and limited["RateLimit-Remaining"] == "0"
+    # The same bucket as requests without a credential, for this address only; a valid
+    # key counts on its own.
+    assert call(client, family, "get", "probe", workspace=ws_a).status_code == 429
+    elsewhere = client.get(
+        PREFIX[family] + "probe",
+        headers=headers_for(family, "lb_guess5", ws_a),
+        REMOTE_ADDR="192.0.2.7",
+    )
+    assert elsewhere.status_code == 401
+    assert call(client, family, "get", "probe", key=key_a, workspace=ws_a).status_code == 200
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_refusals_before_the_view_carry_rate_limit_headers(client, family, ws_a, key_a):
+    with override_settings(API_MAX_BODY_BYTES=2048):
+        huge = {"first_name": "x" * 5000}
+        anonymous = call(client, family, "post", "probe", workspace=ws_a, body=huge)
+        keyed = call(client, family, "post", "probe", key=key_a, workspace=ws_a, body=huge)
+    missing = call(client, family, "get", "no-such-thing", key=key_a, workspace=ws_a)
+    assert_envelope(family, anonymous, 413, "payload_too_large")
+    assert_envelope(family, keyed, 413, "payload_too_large")
+    assert_envelope(family, missing, 404, "not_found")
+    # No credential read: the unknown path counts per address, after the anonymous 413.
+    assert [r["RateLimit-Remaining"] for r in (anonymous, keyed, missing)] == ["599", "599", "598"]
+    for response in (anonymous, keyed, missing):
+        assert response["RateLimit-Limit"] == "600" and int(response["RateLimit-Reset"]) > 0
 
 
 def test_bulk_requests_count_in_their_own_bucket(client, ws_a, key_a):
