@@ -154,6 +154,8 @@ def main() -> None:
     deep_name = deep_cursor(workspace, "name", 800_000 * total // 1_000_000)
     deep_company = deep_cursor(workspace, "-company", 700_000 * total // 1_000_000)
     stage = stages[2].pk
+    month_end = timezone.localdate() - timezone.timedelta(days=60)
+    month_start = month_end - timezone.timedelta(days=30)
     deep_stage = deep_cursor(workspace, "-created", 100_000 * total // 1_000_000, stage_id=stage)
     scenarios = [
         ("owner, first page (newest)", owner, "/leads/"),
@@ -169,6 +171,11 @@ def main() -> None:
             "owner, stage filter, page at row 100,000 of the stage",
             owner,
             f"/leads/?stage={stage}&after={deep_stage}",
+        ),
+        (
+            "owner, created in one month, stage filter",
+            owner,
+            f"/leads/?created_after={month_start}&created_before={month_end}&stage={stage}",
         ),
         ("owner, search a word (name/email/company)", owner, "/leads/?q=torvalds"),
         ("owner, search two words", owner, "/leads/?q=grace%20hopper12"),
