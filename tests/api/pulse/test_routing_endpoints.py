@@ -9,6 +9,23 @@ from tests.conftest import make_member, make_rotation
 STATUS_MESSAGE = "Status is required and must be one of active, archived, queued"
 
 
+# --- the lists ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["teams", "lead-sources", "lead-rotations"])
+@pytest.mark.parametrize("sort", [",", "name,", "-createdAt,,id"])
+def test_an_empty_sort_field_is_400_naming_sort(api_a, ws_a, agents, path, sort):
+    team = Team.objects.create(workspace=ws_a, name="Inbound")
+    LeadSource.objects.create(workspace=ws_a, team=team, name="Web")
+    make_rotation(ws_a, agents, team=team)
+    assert api_a.get(path, sort="-createdAt,id").json()["totalCount"] == 1
+    response = api_a.get(path, sort=sort)
+    assert response.status_code == 400, response.content
+    message = response.json()["fields"]["sort"][0]
+    assert message.startswith("A sort field is empty (check for a stray comma).")
+    assert "updatedAt" in message
+
+
 # --- teams ------------------------------------------------------------------------------
 
 
