@@ -278,15 +278,28 @@ def test_assigned_to_must_be_an_active_member_of_the_account(api_a, ws_a, dave, 
     assert Lead.objects.count() == 0
 
 
-def test_a_rejected_assignee_gives_the_rotation_turn_back(api_a, ws_a, agents):
+def test_a_create_that_fails_after_the_rotation_pick_gives_the_turn_back(
+    client, api_a, ws_a, agents, monkeypatch
+):
     team, _ = team_with_rotation(ws_a, "Inbound", agents)
-    response = api_a.post(
-        "leads", {"firstName": "F", "lastName": "L", "teamId": team.pk, "email": "not-an-email"}
-    )
-    assert response.status_code == 400
-    assert response.json()["fields"] == {"email": ["Enter a valid email address."]}
+    picked = []
+
+    def timeline_down(**entry):
+        # Called after the lead is saved and routed, inside the request's transaction.
+        picked.append(entry["lead"].assignee.email)
+        raise RuntimeError("timeline unavailable")
+
+    monkeypatch.setattr("leads.services.leads.actionlog_record", timeline_down)
+    client.raise_request_exception = False
+    body = {"firstName": "F", "lastName": "L", "teamId": team.pk}
+    response = api_a.post("leads", body)
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    assert picked == ["agent0@acme.test"]
     assert Rotation.objects.get().position == 0
     assert Lead.objects.count() == ActionLog.objects.count() == 0
+    monkeypatch.undo()
+    assert api_a.post("leads", body).json()["assignedTo"] == "agent0@acme.test"
 
 
 def test_created_by_defaults_to_the_caller_and_may_name_a_member(api_a, ws_a, bob):
