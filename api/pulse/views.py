@@ -252,9 +252,14 @@ class PulseLeadListView(PulseLeadView):
         data, created_by = payload.canonical(
             workspace=self.workspace, enforce_placement=not self.skip_requirements(request)
         )
+        archived = data.pop("archived", False)
         write = lead_create(
             workspace=self.workspace, actor=self.actor, data=data, created_by=created_by
         )
+        if archived:
+            # Created, then archived in the same transaction: the audit log shows both
+            # lead_created and the lead_archived that integrations watch for.
+            lead_update(lead=write.lead, actor=self.actor, data={"archived": True})
         return Response(self.render_lead(write.lead.pk), status=201)
 
 
@@ -318,15 +323,8 @@ class PulseLeadArchiveView(PulseLeadView):
 
     def _set(self, pk: int, *, archived: bool) -> Response:
         lead = self.lead_or_404(pk)
-        if lead.is_archived != archived:
-            event = "lead_archived" if archived else "lead_unarchived"
-            lead_update(
-                lead=lead,
-                actor=self.actor,
-                data={"archived": archived},
-                event=event,
-                summary="Lead archived" if archived else "Lead unarchived",
-            )
+        if lead.is_archived != archived:  # lead_archived / lead_unarchived
+            lead_update(lead=lead, actor=self.actor, data={"archived": archived})
         return Response(self.render_lead(lead.pk))
 
     @extend_schema(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from api.idempotency import HEADER as IDEMPOTENCY_KEY
 from leads.models import ActionLog, Lead, LeadSource, Rotation, Team
 from leads.services.api_keys import api_key_create
-from tests.api.pulse.conftest import error, pulse_for, team_with_rotation
+from tests.api.pulse.conftest import error, events, pulse_for, team_with_rotation
 from tests.conftest import make_member, make_rotation
 
 TEAM_REQUIRED = "team ID is required when teams exist in the account"
@@ -340,10 +340,15 @@ def test_bad_values_are_400_naming_the_field(api_a, field, value):
     assert Lead.objects.count() == 0
 
 
-def test_a_lead_can_be_created_archived(api_a):
+def test_a_lead_can_be_created_archived_and_the_audit_log_says_so(api_a, ws_a, agents):
+    make_rotation(ws_a, agents[:1])
     body = api_a.post("leads", {"firstName": "F", "lastName": "L", "archived": True}).json()
     assert body["archived"] is True
     assert Lead.objects.get().archived_at is not None
+    assert events(body) == ["lead_archived", "lead_assigned", "lead_created"]
+    assert body["auditLog"][0]["data"]["changes"] == {"archived": {"from": False, "to": True}}
+    assert "archived" not in body["auditLog"][2]["data"]["changes"]
+    assert api_a.get("leads", archived="true").json()["totalCount"] == 1
 
 
 def test_the_audit_log_records_the_request_with_secrets_masked(client, ws_a, alice, key_a):
