@@ -15,6 +15,7 @@ from api.pulse.errors import PULSE
 from leads.models import ActionLog, Lead, LeadSource, Membership, Rotation, Team, User, Workspace
 from leads.services.routing import rotation_cycle
 from leads.services.teams import (
+    ROTATION_STATUS_MESSAGE,
     Placement,
     lead_placement_resolve,
     member_by_email,
@@ -279,12 +280,22 @@ class RotationSeatsField(serializers.ListField):
         super().__init__(child=serializers.JSONField(), max_length=1000, **kwargs)
 
 
+class RotationStatusField(serializers.ChoiceField):
+    """active, archived or queued; anything else (a list, an object, null, "") is the
+    one documented message."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        message = ROTATION_STATUS_MESSAGE
+        kwargs["error_messages"] = {"invalid_choice": message, "null": message, "blank": message}
+        super().__init__(choices=Rotation.Status.choices, **kwargs)
+
+
 class PulseRotationInput(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     teamId = serializers.IntegerField(
         source="team", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
     )
-    status = serializers.CharField(required=False)
+    status = RotationStatusField(required=False)
     userRotationArray = RotationSeatsField(
         required=False,
         help_text=(
@@ -301,7 +312,11 @@ class PulseRotationUpdateInput(PulseRotationInput):
 
 
 class PulseRotationStatusInput(serializers.Serializer):
-    status = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    """The documented body. The view hands the raw value to the service instead of
+    validating with this, so every malformed body (not an object, no status, a list…)
+    is the one documented 400, with no field named."""
+
+    status = RotationStatusField()
 
 
 class PulseNextUserMember(serializers.Serializer):

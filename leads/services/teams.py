@@ -381,6 +381,19 @@ def rotation_seats_parse(entries: Sequence[Any]) -> list[RotationSeat]:
     return [RotationSeat(email=e, weight=w) for e, w in weights.items()]
 
 
+ROTATION_STATUS_MESSAGE = "Status is required and must be one of active, archived, queued"
+
+
+def _check_status(status: Any, *, field: str | None = "status") -> None:
+    """A rotation status is exactly one of its values; anything else (null, "", a list,
+    an object) is the one documented error, on `field` or (None) for the whole request."""
+    if isinstance(status, str) and status in Rotation.Status.values:
+        return
+    if field is None:
+        raise ValidationError(ROTATION_STATUS_MESSAGE, code="invalid_status")
+    raise ValidationError({field: ROTATION_STATUS_MESSAGE})
+
+
 def _normalize_rotation_name(name: str, team: Team | None) -> str:
     if name.lower() == Rotation.DEFAULT_NAME:
         if team is not None:
@@ -484,8 +497,7 @@ def rotation_create(
     A team (and the account) has at most one active rotation at a time."""
     team = _team_in(workspace, team_id) if team_id is not None else None
     name = _normalize_rotation_name(_clean_name(name), team)
-    if status not in Rotation.Status.values:
-        raise ValidationError({"status": _STATUS_MESSAGE})
+    _check_status(status)
     rotation = Rotation(
         workspace=workspace,
         team=team,
@@ -512,9 +524,6 @@ def rotation_create(
     return rotation
 
 
-_STATUS_MESSAGE = "Status is required and must be one of active, archived, queued"
-
-
 @transaction.atomic
 def rotation_update(
     *,
@@ -538,8 +547,7 @@ def rotation_update(
         )
         changes["name"] = rotation.name
     if "status" in data:
-        if data["status"] not in Rotation.Status.values:
-            raise ValidationError({"status": _STATUS_MESSAGE})
+        _check_status(data["status"])
         rotation.status = data["status"]
         changes["status"] = rotation.status
     rotation.updated_by = actor.created_by_user
@@ -575,8 +583,7 @@ def rotation_update(
 def rotation_status_set(*, rotation: Rotation, actor: Actor, status: Any) -> Rotation:
     """active: hands out turns; queued: set up, waiting to be switched on; archived:
     kept for history, never used."""
-    if status not in Rotation.Status.values:
-        raise ValidationError(_STATUS_MESSAGE, code="invalid_status")
+    _check_status(status, field=None)
     return rotation_update(rotation=rotation, actor=actor, data={"status": status})
 
 

@@ -294,12 +294,48 @@ def test_rotations_list_shows_active_ones_unless_asked(api_a, ws_a, agents):
     assert api_a.get("lead-rotations", status="paused").status_code == 400
 
 
-@pytest.mark.parametrize("body", [{"status": "paused"}, {}, {"status": None}, {"status": ""}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "paused"},
+        {"status": "Active"},
+        {},
+        {"status": None},
+        {"status": ""},
+        {"status": ["active"]},
+        {"status": {}},
+        {"status": {"status": "active"}},
+        {"status": 1},
+        {"status": True},
+        ["active"],
+        [{"status": "active"}],
+        '"active"',
+        "null",
+        "42",
+    ],
+)
 def test_a_bad_status_is_400_with_the_documented_message(api_a, ws_a, body):
-    rotation = Rotation.objects.create(workspace=ws_a, name="R")
+    rotation = Rotation.objects.create(workspace=ws_a, name="default", status="queued")
     response = api_a.patch(f"lead-rotations/{rotation.pk}/status", body)
-    assert response.status_code == 400
-    assert response.json()["error"] == STATUS_MESSAGE
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "error": STATUS_MESSAGE,
+        "message": STATUS_MESSAGE,
+        "code": "invalid_status",
+    }
+    rotation.refresh_from_db()
+    assert rotation.status == "queued"
+
+
+@pytest.mark.parametrize("status", ["paused", ["active"], {}, None, ""])
+def test_a_bad_status_on_create_or_patch_is_the_documented_message(api_a, ws_a, status):
+    created = api_a.post("lead-rotations", {"name": "default", "status": status})
+    assert created.status_code == 400, created.content
+    assert created.json()["fields"] == {"status": [STATUS_MESSAGE]}
+    rotation = Rotation.objects.create(workspace=ws_a, name="default")
+    patched = api_a.patch(f"lead-rotations/{rotation.pk}", {"status": status})
+    assert patched.status_code == 400, patched.content
+    assert patched.json()["fields"] == {"status": [STATUS_MESSAGE]}
 
 
 def test_status_changes_take_a_rotation_in_and_out_of_routing(api_a, ws_a, agents):
