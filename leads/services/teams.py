@@ -394,7 +394,11 @@ def _check_status(status: Any, *, field: str | None = "status") -> None:
     raise ValidationError({field: ROTATION_STATUS_MESSAGE})
 
 
-def _normalize_rotation_name(name: str, team: Team | None) -> str:
+def _normalize_rotation_name(name: str, team: Team | None, *, kept: str | None = None) -> str:
+    """The name a rotation of `team` may have. Leads without a team only ever use the
+    rotation named "default", so any other team-less rotation could never route: it is
+    refused, unless it is a team-less rotation made before this rule keeping its name
+    (`kept`)."""
     if name.lower() == Rotation.DEFAULT_NAME:
         if team is not None:
             raise ValidationError(
@@ -404,6 +408,13 @@ def _normalize_rotation_name(name: str, team: Team | None) -> str:
                 }
             )
         return Rotation.DEFAULT_NAME
+    if team is None and name != kept:
+        raise ValidationError(
+            {
+                "team": "A rotation belongs to a team, or is the account's “default” "
+                "rotation: choose a team, or name it “default”."
+            }
+        )
     return name
 
 
@@ -537,13 +548,14 @@ def rotation_update(
     was in the cycle (wrapped to the new cycle's length)."""
     rotation = Rotation.objects.select_for_update().get(pk=rotation.pk)
     changes: dict[str, Any] = {}
+    teamless_name = rotation.name if rotation.team_id is None else None
     if "team" in data:
         team_id = data["team"]
         rotation.team = _team_in(rotation.workspace, team_id) if team_id is not None else None
         changes["teamId"] = team_id
     if "name" in data or "team" in data:
         rotation.name = _normalize_rotation_name(
-            _clean_name(data.get("name", rotation.name)), rotation.team
+            _clean_name(data.get("name", rotation.name)), rotation.team, kept=teamless_name
         )
         changes["name"] = rotation.name
     if "status" in data:
