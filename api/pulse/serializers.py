@@ -320,7 +320,7 @@ class PulseRotationStatusInput(serializers.Serializer):
 
 
 class PulseNextUserMember(serializers.Serializer):
-    userId = serializers.CharField()
+    userId = serializers.IntegerField(help_text="The user's id, as in team and rotation members.")
     email = serializers.EmailField()
     name = serializers.CharField()
     weight = serializers.IntegerField()

@@ -689,7 +689,7 @@ class PulseRotationNextUserView(PulseView):
         seat = next((s for s in rotation.members.all() if s.membership_id == member.pk), None)
         body = {
             "user": {
-                "userId": str(member.user_id),
+                "userId": member.user_id,
                 "email": member.email,
                 "name": member.name,
                 "weight": seat.weight if seat else 1,

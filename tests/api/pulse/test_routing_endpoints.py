@@ -415,12 +415,13 @@ def test_delete_returns_the_deleted_rotation(api_a, ws_a, agents):
 
 def test_next_user_takes_the_turn_and_advances_the_pointer(api_a, ws_a, agents):
     team = Team.objects.create(workspace=ws_a, name="Inbound")
+    team.members.set(agents)
     rotation = make_rotation(ws_a, agents, team=team)
     first = api_a.get(f"lead-rotations/{rotation.pk}/next-user")
     assert first.status_code == 200, first.content
     body = first.json()
     assert body["user"] == {
-        "userId": str(agents[0].user_id),
+        "userId": agents[0].user_id,
         "email": "agent0@acme.test",
         "name": "Agent 0",
         "weight": 1,
@@ -431,6 +432,11 @@ def test_next_user_takes_the_turn_and_advances_the_pointer(api_a, ws_a, agents):
     assert body["currentUser"] == "agent0@acme.test"
     assert body["nextUser"] == "agent1@acme.test"
     assert body["rotation"]["currentPosition"] == 1
+    # One type for a user's id wherever Pulse shows it.
+    team_member = api_a.get(f"teams/{team.pk}").json()["members"][0]
+    assert (
+        body["user"]["userId"] == team_member["userId"] == body["rotation"]["members"][0]["userId"]
+    )
     second = api_a.get(f"lead-rotations/{rotation.pk}/next-user").json()
     assert second["currentUser"] == "agent1@acme.test"
     lead = api_a.post("leads", {"firstName": "F", "lastName": "L", "teamId": team.pk}).json()
