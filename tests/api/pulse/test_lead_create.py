@@ -141,6 +141,48 @@ def test_the_team_rule_comes_before_the_source_rule(api_a, ws_a, agents):
     assert error(api_a.post("leads", {"firstName": "F", "lastName": "L"})) == TEAM_REQUIRED
 
 
+def test_only_the_teams_own_active_sources_make_a_lead_source_required(api_a, ws_a, agents):
+    team, (web,) = team_with_rotation(ws_a, "Inbound", agents, sources=("Web",))
+    web.is_active = False
+    web.save()
+    LeadSource.objects.create(workspace=ws_a, name="Anywhere")  # account-wide
+    response = api_a.post("leads", {"firstName": "F", "lastName": "L", "teamId": team.pk})
+    assert response.status_code == 201, response.content
+    assert response.json()["leadSourceId"] is None
+
+
+def test_the_checks_run_in_the_documented_order(api_a, ws_a, agents):
+    team, (web,) = team_with_rotation(ws_a, "Inbound", agents, sources=("Web",))
+    body = {
+        "lastName": "L",
+        "numberOfEmployees": "x",
+        "email": "nope",
+        "assignedTo": "stranger@x.test",
+        "createdBy": "stranger@x.test",
+    }
+
+    def first_problem() -> list[str] | str:
+        """The fields the 400 names, or its error when it names none."""
+        response = api_a.post("leads", body)
+        assert response.status_code == 400, response.content
+        fields = response.json().get("fields")
+        return sorted(fields) if fields else error(response)
+
+    # 1. the shape: names present, typed fields of the right type (all such fields at once)
+    assert first_problem() == ["firstName", "numberOfEmployees"]
+    body.update(firstName="F", numberOfEmployees=5)
+    assert first_problem() == TEAM_REQUIRED  # 2
+    body["teamId"] = team.pk
+    assert first_problem() == SOURCE_REQUIRED  # 3
+    body["leadSourceId"] = web.pk
+    assert first_problem() == ["assignedTo"]  # 4
+    body["assignedTo"] = agents[0].email
+    assert first_problem() == ["createdBy"]  # 5
+    body["createdBy"] = agents[1].email
+    assert first_problem() == ["email"]  # then the values
+    assert Lead.objects.count() == 0
+
+
 def test_the_skip_flag_lifts_both_requirements(api_a, ws_a, agents):
     team, _ = team_with_rotation(ws_a, "Inbound", agents, sources=("Web",))
     no_team = api_a.post(
