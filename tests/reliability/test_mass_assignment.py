@@ -194,7 +194,7 @@ def test_a_webhook_cannot_be_given_its_secret_workspace_or_format(
     [
         ("/api/teams", {"name": "Mass team"}, Team),
         ("/api/lead-sources", {"name": "Mass source"}, LeadSource),
-        ("/api/lead-rotations", {"name": "Mass rotation", "status": "queued"}, Rotation),
+        ("/api/lead-rotations", {"name": "default", "status": "queued"}, Rotation),
     ],
 )
 def test_pulse_settings_ignore_protected_fields(client, tenant_a, tenant_b, path, body, model):
