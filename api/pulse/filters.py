@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django_filters.fields import BaseCSVField
 
 from leads.models import Lead, LeadSource, Rotation, Team
 from leads.services.phones import phone_match_key
@@ -145,16 +146,31 @@ class ArchivedFilter(ActiveFilter):
         return qs.filter(archived_at__isnull=value != "true")
 
 
+class SortField(BaseCSVField):
+    """The comma list of `sort`: an empty item (`sort=name,` or `a,,b`) is a 400, not
+    a column named "" (an empty parameter, `sort=`, still means the default order)."""
+
+    default_error_messages = {"empty": "A sort field is empty (check for a stray comma)."}
+
+    def clean(self, value: Any) -> list[str] | None:
+        if value and any(not item for item in value):
+            raise forms.ValidationError(self.error_messages["empty"], code="empty")
+        return super().clean(value)
+
+
 class SortFilter(django_filters.OrderingFilter):
     """`sort=name,-createdAt`: a comma list of Pulse fields, `-` for descending; an
-    unknown field is a 400. The id breaks ties so pages never overlap."""
+    unknown or empty field is a 400. The id breaks ties so pages never overlap."""
+
+    base_field_class = SortField
 
     def __init__(self, *args: Any, default: str, **kwargs: Any) -> None:
         self.default = default
         names = ", ".join(param for _, param in kwargs["fields"])
+        known = f"Sort by {names}, each optionally prefixed with - for descending order."
         kwargs["error_messages"] = {
-            "invalid_choice": f"Unknown sort field “%(value)s”. Sort by {names}, "
-            "each optionally prefixed with - for descending order."
+            "invalid_choice": f"Unknown sort field “%(value)s”. {known}",
+            "empty": f"{SortField.default_error_messages['empty']} {known}",
         }
         super().__init__(*args, **kwargs)
 

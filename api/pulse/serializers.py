@@ -15,6 +15,7 @@ from api.pulse.errors import PULSE
 from leads.models import ActionLog, Lead, LeadSource, Membership, Rotation, Team, User, Workspace
 from leads.services.routing import rotation_cycle
 from leads.services.teams import (
+    ROTATION_STATUS_MESSAGE,
     Placement,
     lead_placement_resolve,
     member_by_email,
@@ -279,12 +280,30 @@ class RotationSeatsField(serializers.ListField):
         super().__init__(child=serializers.JSONField(), max_length=1000, **kwargs)
 
 
+# A plain string in the schema: an enum here would be one more component named after
+# "status" with the rotation's choices, which drf-spectacular cannot name apart.
+@extend_schema_field({"type": "string", "description": "active, archived or queued."})
+class RotationStatusField(serializers.Field):
+    """active, archived or queued; anything else (a list, an object, null, "") is the
+    one documented message."""
+
+    default_error_messages = {"invalid": ROTATION_STATUS_MESSAGE, "null": ROTATION_STATUS_MESSAGE}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not (isinstance(data, str) and data in Rotation.Status.values):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class PulseRotationInput(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     teamId = serializers.IntegerField(
         source="team", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
     )
-    status = serializers.CharField(required=False)
+    status = RotationStatusField(required=False)
     userRotationArray = RotationSeatsField(
         required=False,
         help_text=(
@@ -301,11 +320,15 @@ class PulseRotationUpdateInput(PulseRotationInput):
 
 
 class PulseRotationStatusInput(serializers.Serializer):
-    status = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    """The documented body. The view hands the raw value to the service instead of
+    validating with this, so every malformed body (not an object, no status, a list…)
+    is the one documented 400, with no field named."""
+
+    status = RotationStatusField()
 
 
 class PulseNextUserMember(serializers.Serializer):
-    userId = serializers.CharField()
+    userId = serializers.IntegerField(help_text="The user's id, as in team and rotation members.")
     email = serializers.EmailField()
     name = serializers.CharField()
     weight = serializers.IntegerField()

@@ -528,8 +528,8 @@ def lead_update(
     data: Mapping[str, Any],
     emit_events: bool = True,
     after_save: Callable[[Lead], dict[str, Any] | None] | None = None,
-    summary: str = "Lead updated",
-    event: str = "lead_updated",
+    summary: str | None = None,
+    event: str | None = None,
     log_type: str | None = None,
     ignore_unknown_custom_fields: bool = False,
     assignment_reason: str = "",
@@ -537,6 +537,8 @@ def lead_update(
 ) -> LeadWrite:
     """Change only the given fields, in one transaction, with one timeline entry listing
     the fields whose value actually changed; queue lead.updated with just those.
+    Without an `event` the entry is lead_archived / lead_unarchived when the update
+    (un)archives the lead, else lead_updated; `summary` defaults to match.
     `assignment_reason` (and the `rotation_pick` behind it) explain a new assignee."""
     workspace = lead.workspace
     # Work on the committed row, locked: two updates of one lead apply one after the other.
@@ -556,6 +558,15 @@ def lead_update(
         _set_tags(lead, tags, changes, creating=False)
         if "tags" in changes and not set(changes) - {"tags"}:
             lead.save(update_fields=["updated_at"])
+    if event is None:
+        # Integrations watch the audit log for archiving: an update that (un)archives is
+        # recorded as that, its entry holding the whole diff (one entry per update).
+        archived = changes.get("archived_at")
+        event = "lead_updated"
+        if archived is not None:
+            event = "lead_archived" if archived["to"] else "lead_unarchived"
+    if summary is None:
+        summary = event.replace("_", " ").capitalize()  # "Lead archived"
     extra = after_save(lead) if after_save else None
     log = actionlog_record(
         workspace=workspace,

@@ -381,7 +381,24 @@ def rotation_seats_parse(entries: Sequence[Any]) -> list[RotationSeat]:
     return [RotationSeat(email=e, weight=w) for e, w in weights.items()]
 
 
-def _normalize_rotation_name(name: str, team: Team | None) -> str:
+ROTATION_STATUS_MESSAGE = "Status is required and must be one of active, archived, queued"
+
+
+def _check_status(status: Any, *, field: str | None = "status") -> None:
+    """A rotation status is exactly one of its values; anything else (null, "", a list,
+    an object) is the one documented error, on `field` or (None) for the whole request."""
+    if isinstance(status, str) and status in Rotation.Status.values:
+        return
+    if field is None:
+        raise ValidationError(ROTATION_STATUS_MESSAGE, code="invalid_status")
+    raise ValidationError({field: ROTATION_STATUS_MESSAGE})
+
+
+def _normalize_rotation_name(name: str, team: Team | None, *, kept: str | None = None) -> str:
+    """The name a rotation of `team` may have. Leads without a team only ever use the
+    rotation named "default", so any other team-less rotation could never route: it is
+    refused, unless it is a team-less rotation made before this rule keeping its name
+    (`kept`)."""
     if name.lower() == Rotation.DEFAULT_NAME:
         if team is not None:
             raise ValidationError(
@@ -391,6 +408,13 @@ def _normalize_rotation_name(name: str, team: Team | None) -> str:
                 }
             )
         return Rotation.DEFAULT_NAME
+    if team is None and name != kept:
+        raise ValidationError(
+            {
+                "team": "A rotation belongs to a team, or is the account's “default” "
+                "rotation: choose a team, or name it “default”."
+            }
+        )
     return name
 
 
@@ -484,8 +508,7 @@ def rotation_create(
     A team (and the account) has at most one active rotation at a time."""
     team = _team_in(workspace, team_id) if team_id is not None else None
     name = _normalize_rotation_name(_clean_name(name), team)
-    if status not in Rotation.Status.values:
-        raise ValidationError({"status": _STATUS_MESSAGE})
+    _check_status(status)
     rotation = Rotation(
         workspace=workspace,
         team=team,
@@ -512,9 +535,6 @@ def rotation_create(
     return rotation
 
 
-_STATUS_MESSAGE = "Status is required and must be one of active, archived, queued"
-
-
 @transaction.atomic
 def rotation_update(
     *,
@@ -528,18 +548,18 @@ def rotation_update(
     was in the cycle (wrapped to the new cycle's length)."""
     rotation = Rotation.objects.select_for_update().get(pk=rotation.pk)
     changes: dict[str, Any] = {}
+    teamless_name = rotation.name if rotation.team_id is None else None
     if "team" in data:
         team_id = data["team"]
         rotation.team = _team_in(rotation.workspace, team_id) if team_id is not None else None
         changes["teamId"] = team_id
     if "name" in data or "team" in data:
         rotation.name = _normalize_rotation_name(
-            _clean_name(data.get("name", rotation.name)), rotation.team
+            _clean_name(data.get("name", rotation.name)), rotation.team, kept=teamless_name
         )
         changes["name"] = rotation.name
     if "status" in data:
-        if data["status"] not in Rotation.Status.values:
-            raise ValidationError({"status": _STATUS_MESSAGE})
+        _check_status(data["status"])
         rotation.status = data["status"]
         changes["status"] = rotation.status
     rotation.updated_by = actor.created_by_user
@@ -575,8 +595,7 @@ def rotation_update(
 def rotation_status_set(*, rotation: Rotation, actor: Actor, status: Any) -> Rotation:
     """active: hands out turns; queued: set up, waiting to be switched on; archived:
     kept for history, never used."""
-    if status not in Rotation.Status.values:
-        raise ValidationError(_STATUS_MESSAGE, code="invalid_status")
+    _check_status(status, field=None)
     return rotation_update(rotation=rotation, actor=actor, data={"status": status})
 
 

@@ -96,12 +96,27 @@ def test_the_timeline_says_why_the_member_got_the_lead(ws_a, agents, actor_a):
     assert "Next in rotation “default” (turn 1 of 3)" in entry.description
 
 
-def test_a_rolled_back_create_gives_its_turn_back(ws_a, agents, actor_a):
+def test_a_create_that_fails_after_taking_a_turn_gives_the_turn_back(
+    ws_a, agents, actor_a, monkeypatch
+):
     rotation = make_rotation(ws_a, agents)
-    with pytest.raises(Exception, match="valid"):
-        lead_create(workspace=ws_a, actor=actor_a, data={"first_name": "X", "email": "bad"})
+    seen = []
+
+    def timeline_down(**entry):
+        # The lead is saved and routed by now: the turn was taken in this transaction.
+        seen.append((entry["lead"].assignee, Rotation.objects.get().position))
+        raise RuntimeError("timeline unavailable")
+
+    monkeypatch.setattr("leads.services.leads.actionlog_record", timeline_down)
+    with pytest.raises(RuntimeError, match="timeline unavailable"):
+        lead_create(workspace=ws_a, actor=actor_a, data={"first_name": "X"})
+    assert seen == [(agents[0], 1)]
     rotation.refresh_from_db()
     assert rotation.position == 0
+    assert not Lead.objects.exists()
+    monkeypatch.undo()
+    lead = lead_create(workspace=ws_a, actor=actor_a, data={"first_name": "Y"}).lead
+    assert lead.assignee == agents[0]
 
 
 @pytest.mark.postgres

@@ -222,7 +222,7 @@ API_ROUTES: list[ApiRoute] = [
         "pulse-rotations",
         "post",
         "lead-rotations",
-        body={"name": "Queued", "status": "queued"},
+        body={"name": "default", "status": "queued"},
         scope=SETTINGS,
         ok=201,
     ),

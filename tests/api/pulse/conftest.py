@@ -97,3 +97,8 @@ def team_with_rotation(
 
 def error(response) -> str:
     return response.json()["error"]
+
+
+def events(lead: dict) -> list[str]:
+    """The events of a Lead's auditLog, newest first."""
+    return [entry["event"] for entry in lead["auditLog"]]

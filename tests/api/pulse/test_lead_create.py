@@ -8,7 +8,7 @@ from django.utils import timezone
 from api.idempotency import HEADER as IDEMPOTENCY_KEY
 from leads.models import ActionLog, Lead, LeadSource, Rotation, Team
 from leads.services.api_keys import api_key_create
-from tests.api.pulse.conftest import error, pulse_for, team_with_rotation
+from tests.api.pulse.conftest import error, events, pulse_for, team_with_rotation
 from tests.conftest import make_member, make_rotation
 
 TEAM_REQUIRED = "team ID is required when teams exist in the account"
@@ -139,6 +139,48 @@ def test_a_lead_source_is_required_when_the_team_has_sources(api_a, ws_a, agents
 def test_the_team_rule_comes_before_the_source_rule(api_a, ws_a, agents):
     team_with_rotation(ws_a, "Inbound", agents, sources=("Web",))
     assert error(api_a.post("leads", {"firstName": "F", "lastName": "L"})) == TEAM_REQUIRED
+
+
+def test_only_the_teams_own_active_sources_make_a_lead_source_required(api_a, ws_a, agents):
+    team, (web,) = team_with_rotation(ws_a, "Inbound", agents, sources=("Web",))
+    web.is_active = False
+    web.save()
+    LeadSource.objects.create(workspace=ws_a, name="Anywhere")  # account-wide
+    response = api_a.post("leads", {"firstName": "F", "lastName": "L", "teamId": team.pk})
+    assert response.status_code == 201, response.content
+    assert response.json()["leadSourceId"] is None
+
+
+def test_the_checks_run_in_the_documented_order(api_a, ws_a, agents):
+    team, (web,) = team_with_rotation(ws_a, "Inbound", agents, sources=("Web",))
+    body = {
+        "lastName": "L",
+        "numberOfEmployees": "x",
+        "email": "nope",
+        "assignedTo": "stranger@x.test",
+        "createdBy": "stranger@x.test",
+    }
+
+    def first_problem() -> list[str] | str:
+        """The fields the 400 names, or its error when it names none."""
+        response = api_a.post("leads", body)
+        assert response.status_code == 400, response.content
+        fields = response.json().get("fields")
+        return sorted(fields) if fields else error(response)
+
+    # 1. the shape: names present, typed fields of the right type (all such fields at once)
+    assert first_problem() == ["firstName", "numberOfEmployees"]
+    body.update(firstName="F", numberOfEmployees=5)
+    assert first_problem() == TEAM_REQUIRED  # 2
+    body["teamId"] = team.pk
+    assert first_problem() == SOURCE_REQUIRED  # 3
+    body["leadSourceId"] = web.pk
+    assert first_problem() == ["assignedTo"]  # 4
+    body["assignedTo"] = agents[0].email
+    assert first_problem() == ["createdBy"]  # 5
+    body["createdBy"] = agents[1].email
+    assert first_problem() == ["email"]  # then the values
+    assert Lead.objects.count() == 0
 
 
 def test_the_skip_flag_lifts_both_requirements(api_a, ws_a, agents):
@@ -278,15 +320,28 @@ def test_assigned_to_must_be_an_active_member_of_the_account(api_a, ws_a, dave, 
     assert Lead.objects.count() == 0
 
 
-def test_a_rejected_assignee_gives_the_rotation_turn_back(api_a, ws_a, agents):
+def test_a_create_that_fails_after_the_rotation_pick_gives_the_turn_back(
+    client, api_a, ws_a, agents, monkeypatch
+):
     team, _ = team_with_rotation(ws_a, "Inbound", agents)
-    response = api_a.post(
-        "leads", {"firstName": "F", "lastName": "L", "teamId": team.pk, "email": "not-an-email"}
-    )
-    assert response.status_code == 400
-    assert response.json()["fields"] == {"email": ["Enter a valid email address."]}
+    picked = []
+
+    def timeline_down(**entry):
+        # Called after the lead is saved and routed, inside the request's transaction.
+        picked.append(entry["lead"].assignee.email)
+        raise RuntimeError("timeline unavailable")
+
+    monkeypatch.setattr("leads.services.leads.actionlog_record", timeline_down)
+    client.raise_request_exception = False
+    body = {"firstName": "F", "lastName": "L", "teamId": team.pk}
+    response = api_a.post("leads", body)
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    assert picked == ["agent0@acme.test"]
     assert Rotation.objects.get().position == 0
     assert Lead.objects.count() == ActionLog.objects.count() == 0
+    monkeypatch.undo()
+    assert api_a.post("leads", body).json()["assignedTo"] == "agent0@acme.test"
 
 
 def test_created_by_defaults_to_the_caller_and_may_name_a_member(api_a, ws_a, bob):
@@ -327,10 +382,15 @@ def test_bad_values_are_400_naming_the_field(api_a, field, value):
     assert Lead.objects.count() == 0
 
 
-def test_a_lead_can_be_created_archived(api_a):
+def test_a_lead_can_be_created_archived_and_the_audit_log_says_so(api_a, ws_a, agents):
+    make_rotation(ws_a, agents[:1])
     body = api_a.post("leads", {"firstName": "F", "lastName": "L", "archived": True}).json()
     assert body["archived"] is True
     assert Lead.objects.get().archived_at is not None
+    assert events(body) == ["lead_archived", "lead_assigned", "lead_created"]
+    assert body["auditLog"][0]["data"]["changes"] == {"archived": {"from": False, "to": True}}
+    assert "archived" not in body["auditLog"][2]["data"]["changes"]
+    assert api_a.get("leads", archived="true").json()["totalCount"] == 1
 
 
 def test_the_audit_log_records_the_request_with_secrets_masked(client, ws_a, alice, key_a):

@@ -3,7 +3,7 @@
 import pytest
 
 from leads.models import ActionLog, Lead, LeadSource, Rotation, Team
-from tests.api.pulse.conftest import error, team_with_rotation
+from tests.api.pulse.conftest import error, events, team_with_rotation
 
 TEAM_REQUIRED = "team ID is required when teams exist in the account"
 SOURCE_REQUIRED = "lead source ID is required when the team has lead sources"
@@ -16,10 +16,6 @@ def lead_id(api_a) -> int:
     )
     assert response.status_code == 201
     return response.json()["id"]
-
-
-def events(body: dict) -> list[str]:
-    return [entry["event"] for entry in body["auditLog"]]
 
 
 def test_a_lead_reads_back_as_it_was_created(api_a, lead_id):
@@ -146,9 +142,30 @@ def test_archive_and_unarchive_return_the_lead_and_are_audited(api_a, lead_id):
     assert api_a.get("leads").json()["totalCount"] == 1
 
 
-def test_archived_can_also_be_patched(api_a, lead_id):
-    body = api_a.patch(f"leads/{lead_id}", {"archived": True}).json()
-    assert body["archived"] is True
+def test_archiving_by_patch_is_audited_as_lead_archived_and_lead_unarchived(api_a, lead_id):
+    archived = api_a.patch(f"leads/{lead_id}", {"archived": True}).json()
+    assert archived["archived"] is True
+    assert events(archived) == ["lead_archived", "lead_created"]
+    assert archived["auditLog"][0]["data"]["summary"] == "Lead archived"
+    assert archived["auditLog"][0]["data"]["changes"] == {"archived": {"from": False, "to": True}}
+    restored = api_a.patch(f"leads/{lead_id}", {"archived": False}).json()
+    assert restored["archived"] is False
+    assert events(restored)[0] == "lead_unarchived"
+    assert restored["auditLog"][0]["data"]["changes"] == {"archived": {"from": True, "to": False}}
+
+
+def test_a_patch_that_archives_and_changes_fields_is_one_lead_archived_entry(api_a, lead_id):
+    body = api_a.patch(f"leads/{lead_id}", {"archived": True, "company": "Closed Co"}).json()
+    assert events(body) == ["lead_archived", "lead_created"]
+    assert body["auditLog"][0]["data"]["changes"] == {
+        "archived": {"from": False, "to": True},
+        "company": {"from": "Engines", "to": "Closed Co"},
+    }
+    unchanged = api_a.patch(f"leads/{lead_id}", {"archived": True, "company": "Other"}).json()
+    assert events(unchanged)[0] == "lead_updated"
+    assert unchanged["auditLog"][0]["data"]["changes"] == {
+        "company": {"from": "Closed Co", "to": "Other"}
+    }
 
 
 def test_delete_is_permanent_and_the_audit_entries_survive(api_a, ws_a, lead_id):

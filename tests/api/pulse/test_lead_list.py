@@ -119,6 +119,22 @@ def test_an_unknown_sort_field_is_400_listing_the_known_ones(api_a):
     assert "createdAt" in message and "monthlyTransactionVolume" in message
 
 
+@pytest.mark.parametrize("sort", [",", "firstName,", ",firstName", "-createdAt,,id"])
+def test_an_empty_sort_field_is_400_naming_sort(api_a, ws_a, sort):
+    make_lead(ws_a)
+    response = api_a.get("leads", sort=sort)
+    assert response.status_code == 400, response.content
+    message = response.json()["fields"]["sort"][0]
+    assert message.startswith("A sort field is empty (check for a stray comma).")
+    assert "createdAt" in message
+
+
+def test_an_empty_sort_parameter_means_the_default_order(api_a, ws_a):
+    older = make_lead(ws_a, created_at=timezone.now() - datetime.timedelta(1))
+    newer = make_lead(ws_a)
+    assert ids(api_a.get("leads", sort="")) == [newer.pk, older.pk]
+
+
 def test_team_and_lead_source_filters(api_a, ws_a):
     team = Team.objects.create(workspace=ws_a, name="Inbound")
     web = LeadSource.objects.create(workspace=ws_a, team=team, name="Web")

@@ -30,7 +30,7 @@ ENDPOINTS = [
     ("get", "lead-sources/{source}", None, READ, 200),
     ("patch", "lead-sources/{source}", {"name": "Renamed"}, SETTINGS, 200),
     ("get", "lead-rotations", None, READ, 200),
-    ("post", "lead-rotations", {"name": "Next", "status": "queued"}, SETTINGS, 201),
+    ("post", "lead-rotations", {"name": "default", "status": "queued"}, SETTINGS, 201),
     ("get", "lead-rotations/{rotation}", None, READ, 200),
     ("patch", "lead-rotations/{rotation}", {"name": "Renamed"}, SETTINGS, 200),
     ("patch", "lead-rotations/{rotation}/status", {"status": "queued"}, SETTINGS, 200),

@@ -7,6 +7,27 @@ from tests.api.pulse.conftest import pulse_for, scoped_key
 from tests.conftest import make_member, make_rotation
 
 STATUS_MESSAGE = "Status is required and must be one of active, archived, queued"
+TEAMLESS = (
+    "A rotation belongs to a team, or is the account's “default” rotation: "
+    "choose a team, or name it “default”."
+)
+
+
+# --- the lists ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["teams", "lead-sources", "lead-rotations"])
+@pytest.mark.parametrize("sort", [",", "name,", "-createdAt,,id"])
+def test_an_empty_sort_field_is_400_naming_sort(api_a, ws_a, agents, path, sort):
+    team = Team.objects.create(workspace=ws_a, name="Inbound")
+    LeadSource.objects.create(workspace=ws_a, team=team, name="Web")
+    make_rotation(ws_a, agents, team=team)
+    assert api_a.get(path, sort="-createdAt,id").json()["totalCount"] == 1
+    response = api_a.get(path, sort=sort)
+    assert response.status_code == 400, response.content
+    message = response.json()["fields"]["sort"][0]
+    assert message.startswith("A sort field is empty (check for a stray comma).")
+    assert "updatedAt" in message
 
 
 # --- teams ------------------------------------------------------------------------------
@@ -197,6 +218,56 @@ def test_one_active_rotation_per_team_and_one_default(api_a, ws_a, agents):
     assert switch.status_code == 400 and switch.json()["code"] == "rotation_conflict"
 
 
+def test_a_second_rotation_for_a_team_waits_until_the_first_is_out_of_the_way(api_a, ws_a, agents):
+    team = Team.objects.create(workspace=ws_a, name="Inbound")
+    first = api_a.post(
+        "lead-rotations", {"name": "R1", "teamId": team.pk, "userRotationArray": [agents[0].email]}
+    ).json()
+    body = {"teamId": team.pk, "userRotationArray": [agents[1].email]}
+    second = api_a.post("lead-rotations", {"name": "R2", "status": "queued", **body}).json()
+    archived = api_a.post("lead-rotations", {"name": "R3", "status": "archived", **body})
+    assert archived.status_code == 201
+    refused = api_a.patch(f"lead-rotations/{second['id']}/status", {"status": "active"})
+    assert refused.status_code == 400 and refused.json()["code"] == "rotation_conflict"
+    assert Rotation.objects.get(pk=first["id"]).status == "active"
+    for rotation, status in ((first, "queued"), (second, "active")):
+        response = api_a.patch(f"lead-rotations/{rotation['id']}/status", {"status": status})
+        assert response.status_code == 200
+    lead = api_a.post("leads", {"firstName": "F", "lastName": "L", "teamId": team.pk}).json()
+    assert lead["assignedTo"] == agents[1].email
+    other = Team.objects.create(workspace=ws_a, name="Outbound")
+    moved = make_rotation(ws_a, agents[:1], team=other, name="Elsewhere")
+    clash = api_a.patch(f"lead-rotations/{moved.pk}", {"teamId": team.pk})
+    assert clash.status_code == 400 and clash.json()["code"] == "rotation_conflict"
+
+
+def test_a_rotation_without_a_team_must_be_the_default(api_a, ws_a, agents):
+    orphan = api_a.post(
+        "lead-rotations", {"name": "orphan", "userRotationArray": [agents[0].email]}
+    )
+    assert orphan.status_code == 400
+    assert orphan.json()["fields"] == {"teamId": [TEAMLESS]}
+    assert Rotation.objects.count() == 0
+    team = Team.objects.create(workspace=ws_a, name="Inbound")
+    rotation_id = api_a.post("lead-rotations", {"name": "R", "teamId": team.pk}).json()["id"]
+    cut_loose = api_a.patch(f"lead-rotations/{rotation_id}", {"teamId": None})
+    assert cut_loose.status_code == 400
+    assert cut_loose.json()["fields"] == {"teamId": [TEAMLESS]}
+    fallback = api_a.patch(f"lead-rotations/{rotation_id}", {"teamId": None, "name": "Default"})
+    assert fallback.status_code == 200, fallback.content
+    assert (fallback.json()["name"], fallback.json()["teamId"]) == ("default", None)
+
+
+def test_an_older_team_less_rotation_keeps_its_name_but_cannot_take_another(api_a, ws_a, agents):
+    legacy = make_rotation(ws_a, agents, name="Legacy")
+    kept = api_a.patch(
+        f"lead-rotations/{legacy.pk}", {"name": "Legacy", "userRotationArray": [agents[0].email]}
+    )
+    assert kept.status_code == 200, kept.content
+    renamed = api_a.patch(f"lead-rotations/{legacy.pk}", {"name": "Still orphan"})
+    assert renamed.json()["fields"] == {"teamId": [TEAMLESS]}
+
+
 def test_default_cannot_belong_to_a_team(api_a, ws_a):
     team = Team.objects.create(workspace=ws_a, name="Inbound")
     response = api_a.post("lead-rotations", {"name": "default", "teamId": team.pk})
@@ -215,7 +286,7 @@ def test_default_cannot_belong_to_a_team(api_a, ws_a):
     ],
 )
 def test_bad_rotation_members_are_400(api_a, agents, members, problem):
-    response = api_a.post("lead-rotations", {"name": "R", "userRotationArray": members})
+    response = api_a.post("lead-rotations", {"name": "default", "userRotationArray": members})
     assert response.status_code == 400
     assert problem in str(response.json()["fields"]["userRotationArray"])
     assert Rotation.objects.count() == 0
@@ -225,7 +296,7 @@ def test_weights_show_as_repeated_turns_and_survive_a_round_trip(api_a, ws_a, ag
     body = api_a.post(
         "lead-rotations",
         {
-            "name": "Weighted",
+            "name": "default",
             "userRotationArray": [
                 {"email": "agent0@acme.test", "weight": 3},
                 "agent1@acme.test",
@@ -277,12 +348,48 @@ def test_rotations_list_shows_active_ones_unless_asked(api_a, ws_a, agents):
     assert api_a.get("lead-rotations", status="paused").status_code == 400
 
 
-@pytest.mark.parametrize("body", [{"status": "paused"}, {}, {"status": None}, {"status": ""}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "paused"},
+        {"status": "Active"},
+        {},
+        {"status": None},
+        {"status": ""},
+        {"status": ["active"]},
+        {"status": {}},
+        {"status": {"status": "active"}},
+        {"status": 1},
+        {"status": True},
+        ["active"],
+        [{"status": "active"}],
+        '"active"',
+        "null",
+        "42",
+    ],
+)
 def test_a_bad_status_is_400_with_the_documented_message(api_a, ws_a, body):
-    rotation = Rotation.objects.create(workspace=ws_a, name="R")
+    rotation = Rotation.objects.create(workspace=ws_a, name="default", status="queued")
     response = api_a.patch(f"lead-rotations/{rotation.pk}/status", body)
-    assert response.status_code == 400
-    assert response.json()["error"] == STATUS_MESSAGE
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "error": STATUS_MESSAGE,
+        "message": STATUS_MESSAGE,
+        "code": "invalid_status",
+    }
+    rotation.refresh_from_db()
+    assert rotation.status == "queued"
+
+
+@pytest.mark.parametrize("status", ["paused", ["active"], {}, None, ""])
+def test_a_bad_status_on_create_or_patch_is_the_documented_message(api_a, ws_a, status):
+    created = api_a.post("lead-rotations", {"name": "default", "status": status})
+    assert created.status_code == 400, created.content
+    assert created.json()["fields"] == {"status": [STATUS_MESSAGE]}
+    rotation = Rotation.objects.create(workspace=ws_a, name="default")
+    patched = api_a.patch(f"lead-rotations/{rotation.pk}", {"status": status})
+    assert patched.status_code == 400, patched.content
+    assert patched.json()["fields"] == {"status": [STATUS_MESSAGE]}
 
 
 def test_status_changes_take_a_rotation_in_and_out_of_routing(api_a, ws_a, agents):
@@ -308,12 +415,13 @@ def test_delete_returns_the_deleted_rotation(api_a, ws_a, agents):
 
 def test_next_user_takes_the_turn_and_advances_the_pointer(api_a, ws_a, agents):
     team = Team.objects.create(workspace=ws_a, name="Inbound")
+    team.members.set(agents)
     rotation = make_rotation(ws_a, agents, team=team)
     first = api_a.get(f"lead-rotations/{rotation.pk}/next-user")
     assert first.status_code == 200, first.content
     body = first.json()
     assert body["user"] == {
-        "userId": str(agents[0].user_id),
+        "userId": agents[0].user_id,
         "email": "agent0@acme.test",
         "name": "Agent 0",
         "weight": 1,
@@ -324,6 +432,11 @@ def test_next_user_takes_the_turn_and_advances_the_pointer(api_a, ws_a, agents):
     assert body["currentUser"] == "agent0@acme.test"
     assert body["nextUser"] == "agent1@acme.test"
     assert body["rotation"]["currentPosition"] == 1
+    # One type for a user's id wherever Pulse shows it.
+    team_member = api_a.get(f"teams/{team.pk}").json()["members"][0]
+    assert (
+        body["user"]["userId"] == team_member["userId"] == body["rotation"]["members"][0]["userId"]
+    )
     second = api_a.get(f"lead-rotations/{rotation.pk}/next-user").json()
     assert second["currentUser"] == "agent1@acme.test"
     lead = api_a.post("leads", {"firstName": "F", "lastName": "L", "teamId": team.pk}).json()
@@ -454,8 +567,11 @@ def test_a_rotation_cannot_use_another_workspaces_people_or_team(api_a, ws_b, da
     team = Team.objects.create(workspace=ws_b, name="Theirs")
     with_team = api_a.post("lead-rotations", {"name": "R", "teamId": team.pk})
     assert with_team.status_code == 400
-    with_person = api_a.post("lead-rotations", {"name": "R", "userRotationArray": [dave.email]})
+    with_person = api_a.post(
+        "lead-rotations", {"name": "default", "userRotationArray": [dave.email]}
+    )
     assert with_person.status_code == 400
+    assert dave.email in str(with_person.json()["fields"]["userRotationArray"])
     assert Rotation.objects.count() == 0
 
 
@@ -463,6 +579,6 @@ def test_inactive_members_cannot_join_a_rotation(api_a, ws_a):
     gone = make_member(ws_a, "gone@acme.test", "agent")
     gone.is_active = False
     gone.save()
-    response = api_a.post("lead-rotations", {"name": "R", "userRotationArray": [gone.email]})
+    response = api_a.post("lead-rotations", {"name": "default", "userRotationArray": [gone.email]})
     assert response.status_code == 400
     assert "not an active member" in str(response.json()["fields"])
