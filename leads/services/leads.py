@@ -2,6 +2,7 @@
 through here, so a lead means the same thing whichever door it came in by."""
 
 import datetime
+import math
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -152,6 +153,10 @@ def _validate_custom_fields(
             ok = isinstance(value, str)
         elif kind == CustomField.Type.NUMBER:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if isinstance(value, float) and not math.isfinite(value):
+                # JSON's 1e400 parses to infinity, which PostgreSQL's jsonb refuses.
+                errors.append(f"“{slug}” must be a finite number, not {value}.")
+                continue
         elif kind == CustomField.Type.BOOLEAN:
             ok = isinstance(value, bool)
         elif kind == CustomField.Type.DATE:

@@ -165,6 +165,21 @@ def test_a_dry_run_previews_without_writing_or_caching(mega_a, ws_a):
     assert Lead.objects.count() == 2
 
 
+def test_a_row_with_a_number_too_large_for_json_fails_alone(mega_a, pipeline_a):
+    # 1e400 parses to infinity: that row fails, naming the field; the others are written.
+    body = (
+        '{"leads": [{"row_ref": "inf", "contact_name": "X", "custom_fields": {"beds": 1e400}},'
+        ' {"row_ref": "ok", "contact_name": "Fine", "custom_fields": {"beds": 2}}]}'
+    )
+    response = mega_a.post("leads/bulk", body)
+    assert response.status_code == 200, response.content
+    bad, good = response.json()["results"]
+    assert (bad["row_ref"], bad["status"], bad["lead_id"]) == ("inf", "failed", None)
+    assert any("beds" in message for message in bad["errors"]), bad["errors"]
+    assert (good["row_ref"], good["status"]) == ("ok", "created")
+    assert Lead.objects.get().custom_fields == {"beds": 2}
+
+
 def test_a_real_run_is_idempotent(mega_a):
     body = {"leads": [{"contact_name": "Once", "contact_email": "once@x.com"}]}
     first = mega_a.post("leads/bulk", body, **{"Idempotency-Key": "bulk-1"})

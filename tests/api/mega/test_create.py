@@ -1,9 +1,14 @@
 """POST /api/agents/crm/leads: create or merge one lead, as MEGA documents it."""
 
+import math
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
+from leads.actors import Actor
 from leads.models import ActionLog, Lead, Membership, Stage
+from leads.services.leads import lead_create
 from tests.api.mega.conftest import LEAD_KEYS, MEGA_TIME, Mega, error
 from tests.concurrency import run_in_threads
 from tests.conftest import make_member, make_rotation
@@ -137,6 +142,28 @@ def test_custom_fields_are_checked_against_their_type(mega_a, pipeline_a):
         "financing": True,
         "budget": None,
     }
+
+
+def test_a_number_too_large_for_json_is_a_400_naming_the_field(mega_a, pipeline_a):
+    # 1e400 is valid JSON syntax but parses to infinity, which no database column takes.
+    response = mega_a.post("leads", '{"contact_name": "X", "custom_fields": {"beds": 1e400}}')
+    assert response.status_code == 400, response.content
+    assert "beds" in error(response)["message"]
+    assert "custom_fields" in error(response)["fields"]
+    assert Lead.objects.count() == 0
+
+
+@pytest.mark.parametrize("number", [math.inf, -math.inf, math.nan])
+def test_every_family_refuses_a_non_finite_custom_number(ws_a, pipeline_a, number):
+    # The shared lead service checks it, whichever door the value came in by.
+    with pytest.raises(ValidationError) as refused:
+        lead_create(
+            workspace=ws_a,
+            actor=Actor.system(),
+            data={"first_name": "X", "custom_fields": {"beds": number}},
+        )
+    assert "“beds” must be a finite number" in refused.value.message_dict["custom_fields"][0]
+    assert Lead.objects.count() == 0
 
 
 def test_a_lead_with_the_same_email_is_merged_not_duplicated(mega_a, ws_a, pipeline_a):
