@@ -180,6 +180,14 @@ def test_a_row_with_a_number_too_large_for_json_fails_alone(mega_a, pipeline_a):
     assert Lead.objects.get().custom_fields == {"beds": 2}
 
 
+def test_a_merged_row_replaces_the_whole_name(mega_a, ws_a):
+    existing(ws_a, first_name="Alice", last_name="Smith", email="al@x.com")
+    rows = [{"contact_name": "Bob", "contact_email": "al@x.com"}]
+    result = mega_a.post("leads/bulk", {"leads": rows}).json()["results"][0]
+    assert result["status"] == "updated"
+    assert Lead.objects.get().full_name == "Bob"
+
+
 def test_a_real_run_is_idempotent(mega_a):
     body = {"leads": [{"contact_name": "Once", "contact_email": "once@x.com"}]}
     first = mega_a.post("leads/bulk", body, **{"Idempotency-Key": "bulk-1"})

@@ -212,6 +212,19 @@ def test_a_lead_with_the_same_last_ten_phone_digits_is_merged(mega_a):
     assert ActionLog.objects.get(event="lead_merged").summary.endswith("(matched by phone)")
 
 
+def test_a_merged_name_replaces_the_whole_name(mega_a):
+    alice = mega_a.post("leads", {"contact_name": "Alice Smith", "contact_email": "al@x.com"})
+    bob = mega_a.post("leads", {"contact_name": "Bob", "contact_email": "al@x.com"})
+    assert bob.json()["lead"]["id"] == alice.json()["lead"]["id"]
+    assert bob.json()["lead"]["contact_name"] == "Bob"
+    assert Lead.objects.values_list("first_name", "last_name").get() == ("Bob", "")
+    log = ActionLog.objects.get(event="lead_merged")
+    assert log.input["leadUpdates"] == {"first_name": "Bob", "last_name": ""}
+    # No name in the request: the name is left alone.
+    mega_a.post("leads", {"contact_email": "al@x.com", "contact_phone": "2065550111"})
+    assert Lead.objects.get().full_name == "Bob"
+
+
 def test_new_leads_go_through_the_rotation(mega_a, ws_a, bob):
     carl = make_member(ws_a, "carl@acme.test", Membership.Role.MANAGER, "Carl Manager")
     make_rotation(ws_a, [bob, carl])
