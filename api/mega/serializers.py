@@ -192,6 +192,16 @@ class BulkInput(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def bulk_dry_run(data: Any) -> bool:
+    """Whether a bulk body asks for a dry run, read as BulkInput reads it ("true", 1, …
+    count); a value it refuses is not a dry run (the request is then a 400 anyway)."""
+    raw = data.get("dry_run", False) if isinstance(data, Mapping) else False
+    try:
+        return BulkInput().fields["dry_run"].run_validation(raw)
+    except serializers.ValidationError:
+        return False
+
+
 def lead_input_data(
     values: Mapping[str, Any], *, stage: Stage | None, owner: Membership | None
 ) -> dict[str, Any]:

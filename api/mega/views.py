@@ -151,8 +151,7 @@ class LeadsBulkView(MegaView):
     throttle_bucket = "bulk"
 
     def skip_idempotency(self, request: Request) -> bool:
-        data = request.data
-        return isinstance(data, Mapping) and data.get("dry_run") is True
+        return s.bulk_dry_run(request.data)
 
     @extend_schema(
         tags=[TAG],

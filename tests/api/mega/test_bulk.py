@@ -137,7 +137,8 @@ def test_skip_leaves_a_matching_lead_untouched(mega_a, ws_a):
     assert not ActionLog.objects.filter(event="lead_merged").exists()
 
 
-def test_a_dry_run_previews_without_writing_or_caching(mega_a, ws_a):
+@pytest.mark.parametrize("dry_run", [True, "true", "1", 1])
+def test_a_dry_run_previews_without_writing_or_caching(mega_a, ws_a, dry_run):
     lead = existing(ws_a, first_name="Orig", email="o@x.com")
     body = {
         "leads": [
@@ -145,7 +146,7 @@ def test_a_dry_run_previews_without_writing_or_caching(mega_a, ws_a):
             {"row_ref": "2", "contact_name": "Changed", "contact_email": "o@x.com"},
             {"row_ref": "3", "contact_phone": "1"},
         ],
-        "dry_run": True,
+        "dry_run": dry_run,
     }
     logs_before = ActionLog.objects.count()
     first = mega_a.post("leads/bulk", body, **{"Idempotency-Key": "dry"})
