@@ -25,6 +25,21 @@ from leads.services.leads import lead_matching
 from leads.services.messages import lead_message_summary, message_summary_of
 
 ACTION_LOG_LIMIT = 100
+# The action-log types OmniAI documents. Leadbook's other types are shown as the nearest
+# of these (OmniAI clients switch on `type`), the stored one under `leadbookType`.
+OMNI_LOG_TYPES = (
+    ActionLog.Type.MESSAGE,
+    ActionLog.Type.FOLLOW_UP_MESSAGE,
+    ActionLog.Type.TOOL_CALL,
+    ActionLog.Type.MANUAL_UPDATE,
+    ActionLog.Type.API_ACTIVITY,
+    ActionLog.Type.SYSTEM_NOTE,
+    ActionLog.Type.DOCUMENT_UPLOAD,
+)
+# Only POST /api/v1/activity writes CUSTOM entries: an integration's own timeline entry.
+# Every other Leadbook type (ASSIGNMENT, MERGE, IMPORT, CALL, SETTINGS) is a note
+# Leadbook adds to the timeline: SYSTEM_NOTE.
+OMNI_LOG_TYPE_OF = {ActionLog.Type.CUSTOM: ActionLog.Type.API_ACTIVITY}
 ASSIGNEE_TYPES = {
     "agent": Lead.AssigneeType.AI,
     "manual": Lead.AssigneeType.HUMAN,
@@ -75,6 +90,13 @@ def render_changes(changes: dict[str, Any]) -> dict[str, Any]:
     if "opted_out_at" in changes:
         rendered["didOptOut"] = changes["opted_out_at"] is not None
     return rendered
+
+
+def omni_log_type(stored: str) -> str:
+    """An action log's type as OmniAI documents it."""
+    if stored in OMNI_LOG_TYPES:
+        return stored
+    return OMNI_LOG_TYPE_OF.get(stored, ActionLog.Type.SYSTEM_NOTE)
 
 
 def render_log_input(data: Any) -> Any:
@@ -387,7 +409,13 @@ class OmniMessageOutput(serializers.Serializer):
 
 class OmniActionLogOutput(serializers.Serializer):
     id = serializers.UUIDField(source="uuid")
-    type = serializers.CharField()
+    type = serializers.SerializerMethodField()
+    leadbookType = serializers.ChoiceField(
+        source="type",
+        choices=ActionLog.Type.values,
+        read_only=True,
+        help_text="Leadbook's own type (e.g. ASSIGNMENT, MERGE, CALL) behind `type`.",
+    )
     status = serializers.CharField()
     summary = serializers.CharField()
     description = TextOrNull()
@@ -401,6 +429,10 @@ class OmniActionLogOutput(serializers.Serializer):
     completedAt = Timestamp(source="completed_at")
     tool = serializers.SerializerMethodField()
     messages = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=OMNI_LOG_TYPES))
+    def get_type(self, log: ActionLog) -> str:
+        return omni_log_type(log.type)
 
     @extend_schema_field({"type": "object", "additionalProperties": True, "nullable": True})
     def get_input(self, log: ActionLog) -> Any:

@@ -11,7 +11,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from checklists.models import ChecklistItem, Document, LeadChecklistItem
+from leads.actors import Actor
 from leads.models import ActionLog, Lead
+from leads.services.timeline import actionlog_record
 from tests.api.omni.conftest import omni
 
 
@@ -321,6 +323,44 @@ def test_a_custom_activity_lands_in_the_timeline(client, key_a, lead_id):
     assert newest["eventType"] == "sales_call"
     assert newest["description"] == "Wants a quote by Friday"
     assert newest["input"]["metadata"] == {"durationSeconds": 320}
+    # OmniAI documents no CUSTOM type: an integration's entry reads as API activity.
+    assert (newest["type"], newest["leadbookType"]) == ("API_ACTIVITY", "CUSTOM")
+
+
+OMNI_TYPES = {
+    "MESSAGE",
+    "FOLLOW_UP_MESSAGE",
+    "TOOL_CALL",
+    "MANUAL_UPDATE",
+    "API_ACTIVITY",
+    "SYSTEM_NOTE",
+    "DOCUMENT_UPLOAD",
+}
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("ASSIGNMENT", "SYSTEM_NOTE"),
+        ("MERGE", "SYSTEM_NOTE"),
+        ("IMPORT", "SYSTEM_NOTE"),
+        ("CALL", "SYSTEM_NOTE"),
+        ("SETTINGS", "SYSTEM_NOTE"),
+        ("CUSTOM", "API_ACTIVITY"),
+        ("MANUAL_UPDATE", "MANUAL_UPDATE"),
+    ],
+)
+def test_action_logs_show_only_the_types_omni_documents(
+    client, ws_a, key_a, lead_id, stored, shown
+):
+    lead = Lead.objects.get(uuid=lead_id)
+    actionlog_record(workspace=ws_a, actor=Actor.system(), lead=lead, type=stored, summary="S")
+
+    logs = omni(client, "get", f"leads/{lead_id}/action-logs", key_a).json()
+    bundle = omni(client, "get", f"leads/{lead_id}", key_a).json()
+
+    assert (logs[0]["type"], logs[0]["leadbookType"]) == (shown, stored)
+    assert {log["type"] for log in logs + bundle["actionLogs"]} <= OMNI_TYPES
 
 
 @pytest.mark.parametrize(
