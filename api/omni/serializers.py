@@ -72,8 +72,15 @@ def response_name(canonical: str) -> str:
     return RESPONSE_NAMES.get(canonical, camel(canonical))
 
 
+# Canonical columns a timeline diff holds that OmniAI has no field for: how a lead opted
+# out is Leadbook's bookkeeping (OmniAI shows didOptOut / optOutAt).
+INTERNAL_CHANGES = frozenset({"opt_out_channel"})
+
+
 def _render_value(name: str, value: Any) -> Any:
     """A value as stored in a timeline diff, in OmniAI's form."""
+    if value == "":
+        return None  # cleared text: OmniAI shows empty text as null everywhere
     if name == "status" and isinstance(value, str):
         return value.upper()
     if name.endswith("_at") and isinstance(value, str):
@@ -86,7 +93,11 @@ def _render_value(name: str, value: Any) -> Any:
 
 def render_changes(changes: dict[str, Any]) -> dict[str, Any]:
     """{canonical: value} from the timeline as OmniAI's leadUpdates."""
-    rendered = {response_name(k): _render_value(k, v) for k, v in changes.items()}
+    rendered = {
+        response_name(k): _render_value(k, v)
+        for k, v in changes.items()
+        if k not in INTERNAL_CHANGES
+    }
     if "opted_out_at" in changes:
         rendered["didOptOut"] = changes["opted_out_at"] is not None
     return rendered
