@@ -12,6 +12,7 @@ from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
+from rest_framework.utils import html
 
 from checklists.models import ChecklistItem, Document, LeadChecklistItem
 from checklists.services import (
@@ -272,11 +273,30 @@ class OmniActivityInput(serializers.Serializer):
     metadata = serializers.DictField(required=False, allow_null=True)
 
 
+class FormListField(serializers.ListField):
+    """A list sent as repeated form fields, named `name` or `name[]` (OmniAI documents
+    `metadata[]`; DRF only reads the bare name and `name[0]`, `name[1]`, …)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary):
+            values = dictionary.getlist(self.field_name) or dictionary.getlist(
+                f"{self.field_name}[]"
+            )
+            if values:
+                return values
+        return super().get_value(dictionary)
+
+
 class OmniDocumentUploadInput(serializers.Serializer):
     leadId = serializers.CharField(max_length=64)
     files = serializers.ListField(child=serializers.FileField(max_length=255), min_length=1)
     leadChecklistItemId = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    metadata = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+    metadata = FormListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="Also accepted as metadata[]. One JSON object per file, in the order of "
+        "the files, or one JSON array.",
+    )
 
     def validate_metadata(self, value: list[str]) -> list[dict[str, Any] | None]:
         # One JSON object per file (index-aligned), or one JSON array for all of them.
@@ -295,6 +315,21 @@ class OmniDocumentUploadInput(serializers.Serializer):
         if not all(i is None or isinstance(i, dict) for i in items):
             raise serializers.ValidationError("Each entry must be a JSON object.")
         return items
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Index-aligned with the files: an extra entry describes no file, so the two
+        # lists do not line up the way the client thinks.
+        extra = len(attrs.get("metadata") or []) - len(attrs["files"])
+        if extra > 0:
+            raise serializers.ValidationError(
+                {
+                    "metadata": [
+                        f"{len(attrs['metadata'])} metadata entries for "
+                        f"{len(attrs['files'])} files: send at most one per file."
+                    ]
+                }
+            )
+        return attrs
 
 
 # --- output -----------------------------------------------------------------------------

@@ -271,6 +271,33 @@ def test_an_item_of_another_lead_or_a_missing_lead_is_refused(client, key_a, lea
     assert not Document.objects.exists()
 
 
+def test_metadata_is_also_read_under_omnis_documented_name(client, key_a, lead_id):
+    response = upload(
+        client,
+        key_a,
+        {
+            "leadId": lead_id,
+            "files": [a_file("a.pdf"), a_file("b.pdf")],
+            "metadata[]": ['{"externalId": "ext-a", "name": "A.pdf"}', '{"externalId": "ext-b"}'],
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert [d["filename"] for d in response.json()["documents"]] == ["A.pdf", "b.pdf"]
+    assert sorted(Document.objects.values_list("external_id", flat=True)) == ["ext-a", "ext-b"]
+
+
+@pytest.mark.parametrize("name", ["metadata", "metadata[]"])
+def test_more_metadata_entries_than_files_is_a_400(client, key_a, lead_id, name):
+    response = upload(
+        client,
+        key_a,
+        {"leadId": lead_id, "files": [a_file()], name: ['{"name": "one"}', '{"name": "two"}']},
+    )
+    assert response.status_code == 400
+    assert "metadata" in response.json()["error"]["details"]
+    assert not Document.objects.exists()
+
+
 def test_bad_metadata_is_a_400(client, key_a, lead_id):
     response = upload(
         client, key_a, {"leadId": lead_id, "files": [a_file()], "metadata": ["{not json"]}
