@@ -276,6 +276,17 @@ def test_lead_updates_show_opting_out_and_a_cleared_time_zone_in_omni_terms(clie
     assert cleared["actionLogs"][0]["input"]["leadUpdates"] == {"timezone": None}
 
 
+def test_changing_the_status_of_an_opted_out_lead_needs_an_explicit_opt_in(client, key_a):
+    lead_id = create(client, key_a, {"firstName": "O", "didOptOut": True}).json()["lead"]["id"]
+
+    refused = put_status(client, key_a, lead_id, "IN_PROGRESS")
+    allowed = put_status(client, key_a, lead_id, "IN_PROGRESS", didOptOut=False)
+
+    assert refused.status_code == 400
+    assert "Opt them back in explicitly" in refused.json()["error"]["details"]["status"][0]
+    assert allowed.status_code == 200 and allowed.json()["lead"]["status"] == "IN_PROGRESS"
+
+
 def test_a_ten_digit_number_gets_plus_one_and_a_time_zone_unless_one_is_given(client, ws_a, key_a):
     inferred = create(client, key_a, {"firstName": "T", "phoneNumber": "(415) 555-2671"})
     given = create(
