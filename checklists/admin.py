@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from checklists.models import ChecklistGroup, ChecklistItem, Document, LeadChecklistItem
 from checklists.rules import config_check, schema_check
@@ -65,9 +66,47 @@ class ChecklistGroupForm(WorkspaceFormMixin):
         return data
 
 
+class ChecklistItemInlineFormSet(BaseInlineFormSet):
+    """Codes are unique per workspace. The inline leaves `workspace` out of its forms, so
+    Django skips the (workspace, code) constraint and a clash would only surface as an
+    IntegrityError on save: check it here, against the other rows and the workspace."""
+
+    def clean(self) -> None:
+        super().clean()
+        deleted = [form for form in self.forms if self._should_delete_form(form)]
+        # Read up front: add_error() takes the field out of cleaned_data.
+        kept = [
+            (form, form.cleaned_data["code"])
+            for form in self.forms
+            if form not in deleted and getattr(form, "cleaned_data", {}).get("code")
+        ]
+        seen: set[str] = set()
+        for form, code in kept:
+            if code in seen:
+                form.add_error("code", f"“{code}” is already the code of another row here.")
+            seen.add(code)
+        workspace_id = self.instance.workspace_id
+        if workspace_id is None:
+            return  # the group itself is invalid; its form says why
+        # A row deleted in this save frees its code (deletions are saved first). A row
+        # renamed in this save does not: rows are saved one by one, so taking its old
+        # code would clash until it is saved — such a swap takes two saves.
+        taken = dict(
+            ChecklistItem.objects.filter(workspace_id=workspace_id, code__in=seen)
+            .exclude(pk__in=[f.instance.pk for f in deleted if f.instance.pk is not None])
+            .values_list("code", "pk")
+        )
+        for form, code in kept:
+            if taken.get(code, form.instance.pk) != form.instance.pk:
+                form.add_error(
+                    "code", f"“{code}” is already used in this workspace; codes are unique."
+                )
+
+
 class ChecklistItemInline(WorkspaceScopedInline):
     model = ChecklistItem
     form = ChecklistItemForm
+    formset = ChecklistItemInlineFormSet
     fields = [
         "position",
         "code",

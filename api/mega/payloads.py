@@ -5,7 +5,9 @@ contact_phone, contact_email, source_platform, source_type, lead_line, current_s
 {slug, name}, custom_fields, created_at, updated_at}}. Leadbook adds `customer_id` to
 `lead`, sends the same full lead for lead.completed and lead.merged (plus `matched_by`
 and `changed_fields` for a merge), and for lead.updated only the fields that changed,
-with the ids."""
+with the ids. `delivered_at` is the time of the event: the body is rendered and signed
+once, into the outbox, so it is the same on every retry (X-Mega-Timestamp is the
+attempt's time)."""
 
 from datetime import datetime
 from typing import Any
@@ -99,13 +101,18 @@ def changed_fields(lead: Lead, changes: dict[str, Any]) -> dict[str, Any]:
 
 def mega_payload(
     event_type: str, lead: Lead, changes: dict[str, Any], occurred_at: datetime
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The MEGA body of an event; None (no delivery) for a lead.updated in which nothing
+    MEGA shows changed (notes, company, …): an update with only ids would tell nothing."""
     body: dict[str, Any] = {"event": event_type, "delivered_at": mega_time(occurred_at)}
     if event_type == "lead.updated":
+        fields = changed_fields(lead, changes)
+        if not fields:
+            return None
         body["lead"] = {
             "id": str(lead.uuid),
             "customer_id": str(lead.workspace.uuid),
-            **changed_fields(lead, changes),
+            **fields,
             "updated_at": mega_time(lead.updated_at),
         }
         return body

@@ -151,8 +151,7 @@ class LeadsBulkView(MegaView):
     throttle_bucket = "bulk"
 
     def skip_idempotency(self, request: Request) -> bool:
-        data = request.data
-        return isinstance(data, Mapping) and data.get("dry_run") is True
+        return s.bulk_dry_run(request.data)
 
     @extend_schema(
         tags=[TAG],
@@ -160,7 +159,7 @@ class LeadsBulkView(MegaView):
         description="1-500 rows. A failing row is reported and never aborts the batch. Bulk "
         "leads do not fire webhooks. dry_run writes nothing and is not idempotency-cached.",
         parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY],
-        request=s.BulkInputSchema,
+        request=s.BulkInput,
         responses={200: s.BulkResponse, **MEGA.error_responses(400, 401, 403, 409, 413, 429)},
     )
     def post(self, request: Request) -> Response:

@@ -12,6 +12,7 @@ from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
+from rest_framework.utils import html
 
 from checklists.models import ChecklistItem, Document, LeadChecklistItem
 from checklists.services import (
@@ -25,6 +26,21 @@ from leads.services.leads import lead_matching
 from leads.services.messages import lead_message_summary, message_summary_of
 
 ACTION_LOG_LIMIT = 100
+# The action-log types OmniAI documents. Leadbook's other types are shown as the nearest
+# of these (OmniAI clients switch on `type`), the stored one under `leadbookType`.
+OMNI_LOG_TYPES = (
+    ActionLog.Type.MESSAGE,
+    ActionLog.Type.FOLLOW_UP_MESSAGE,
+    ActionLog.Type.TOOL_CALL,
+    ActionLog.Type.MANUAL_UPDATE,
+    ActionLog.Type.API_ACTIVITY,
+    ActionLog.Type.SYSTEM_NOTE,
+    ActionLog.Type.DOCUMENT_UPLOAD,
+)
+# Only POST /api/v1/activity writes CUSTOM entries: an integration's own timeline entry.
+# Every other Leadbook type (ASSIGNMENT, MERGE, IMPORT, CALL, SETTINGS) is a note
+# Leadbook adds to the timeline: SYSTEM_NOTE.
+OMNI_LOG_TYPE_OF = {ActionLog.Type.CUSTOM: ActionLog.Type.API_ACTIVITY}
 ASSIGNEE_TYPES = {
     "agent": Lead.AssigneeType.AI,
     "manual": Lead.AssigneeType.HUMAN,
@@ -57,8 +73,15 @@ def response_name(canonical: str) -> str:
     return RESPONSE_NAMES.get(canonical, camel(canonical))
 
 
+# Canonical columns a timeline diff holds that OmniAI has no field for: how a lead opted
+# out is Leadbook's bookkeeping (OmniAI shows didOptOut / optOutAt).
+INTERNAL_CHANGES = frozenset({"opt_out_channel"})
+
+
 def _render_value(name: str, value: Any) -> Any:
     """A value as stored in a timeline diff, in OmniAI's form."""
+    if value == "":
+        return None  # cleared text: OmniAI shows empty text as null everywhere
     if name == "status" and isinstance(value, str):
         return value.upper()
     if name.endswith("_at") and isinstance(value, str):
@@ -71,10 +94,21 @@ def _render_value(name: str, value: Any) -> Any:
 
 def render_changes(changes: dict[str, Any]) -> dict[str, Any]:
     """{canonical: value} from the timeline as OmniAI's leadUpdates."""
-    rendered = {response_name(k): _render_value(k, v) for k, v in changes.items()}
+    rendered = {
+        response_name(k): _render_value(k, v)
+        for k, v in changes.items()
+        if k not in INTERNAL_CHANGES
+    }
     if "opted_out_at" in changes:
         rendered["didOptOut"] = changes["opted_out_at"] is not None
     return rendered
+
+
+def omni_log_type(stored: str) -> str:
+    """An action log's type as OmniAI documents it."""
+    if stored in OMNI_LOG_TYPES:
+        return stored
+    return OMNI_LOG_TYPE_OF.get(stored, ActionLog.Type.SYSTEM_NOTE)
 
 
 def render_log_input(data: Any) -> Any:
@@ -239,11 +273,30 @@ class OmniActivityInput(serializers.Serializer):
     metadata = serializers.DictField(required=False, allow_null=True)
 
 
+class FormListField(serializers.ListField):
+    """A list sent as repeated form fields, named `name` or `name[]` (OmniAI documents
+    `metadata[]`; DRF only reads the bare name and `name[0]`, `name[1]`, …)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary):
+            values = dictionary.getlist(self.field_name) or dictionary.getlist(
+                f"{self.field_name}[]"
+            )
+            if values:
+                return values
+        return super().get_value(dictionary)
+
+
 class OmniDocumentUploadInput(serializers.Serializer):
     leadId = serializers.CharField(max_length=64)
     files = serializers.ListField(child=serializers.FileField(max_length=255), min_length=1)
     leadChecklistItemId = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    metadata = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+    metadata = FormListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="Also accepted as metadata[]. One JSON object per file, in the order of "
+        "the files, or one JSON array.",
+    )
 
     def validate_metadata(self, value: list[str]) -> list[dict[str, Any] | None]:
         # One JSON object per file (index-aligned), or one JSON array for all of them.
@@ -262,6 +315,21 @@ class OmniDocumentUploadInput(serializers.Serializer):
         if not all(i is None or isinstance(i, dict) for i in items):
             raise serializers.ValidationError("Each entry must be a JSON object.")
         return items
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Index-aligned with the files: an extra entry describes no file, so the two
+        # lists do not line up the way the client thinks.
+        extra = len(attrs.get("metadata") or []) - len(attrs["files"])
+        if extra > 0:
+            raise serializers.ValidationError(
+                {
+                    "metadata": [
+                        f"{len(attrs['metadata'])} metadata entries for "
+                        f"{len(attrs['files'])} files: send at most one per file."
+                    ]
+                }
+            )
+        return attrs
 
 
 # --- output -----------------------------------------------------------------------------
@@ -387,7 +455,13 @@ class OmniMessageOutput(serializers.Serializer):
 
 class OmniActionLogOutput(serializers.Serializer):
     id = serializers.UUIDField(source="uuid")
-    type = serializers.CharField()
+    type = serializers.SerializerMethodField()
+    leadbookType = serializers.ChoiceField(
+        source="type",
+        choices=ActionLog.Type.values,
+        read_only=True,
+        help_text="Leadbook's own type (e.g. ASSIGNMENT, MERGE, CALL) behind `type`.",
+    )
     status = serializers.CharField()
     summary = serializers.CharField()
     description = TextOrNull()
@@ -401,6 +475,10 @@ class OmniActionLogOutput(serializers.Serializer):
     completedAt = Timestamp(source="completed_at")
     tool = serializers.SerializerMethodField()
     messages = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=OMNI_LOG_TYPES))
+    def get_type(self, log: ActionLog) -> str:
+        return omni_log_type(log.type)
 
     @extend_schema_field({"type": "object", "additionalProperties": True, "nullable": True})
     def get_input(self, log: ActionLog) -> Any:

@@ -213,7 +213,8 @@ class DocumentsView(MultipartFamilyAPIView, OmniView):
         summary="Upload documents to a lead",
         description="multipart/form-data: leadId, files (up to 10), optional "
         "leadChecklistItemId (or the checklistItemId of an item the lead has not touched "
-        "yet) and metadata (one JSON object per file: {externalId, name}).",
+        "yet) and metadata[] (or metadata): one JSON object per file, {externalId, "
+        "name}, in the order of the files; more entries than files is a 400.",
         tags=[TAG],
         request={"multipart/form-data": s.OmniDocumentUploadInput},
         responses={

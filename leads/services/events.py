@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from leads.models import Lead, WebhookDelivery, WebhookEndpoint
 
-PayloadRenderer = Callable[[str, Lead, dict[str, Any], "timezone.datetime"], dict[str, Any]]
+# A renderer returns None when its family has nothing to tell about the event (a
+# lead.updated where only fields it does not show changed): that endpoint gets no delivery.
+PayloadRenderer = Callable[[str, Lead, dict[str, Any], "timezone.datetime"], dict[str, Any] | None]
 _renderers: dict[str, PayloadRenderer] = {}
 _after_commit_hooks: list[Callable[[list[int]], None]] = []
 
@@ -69,11 +71,10 @@ def lead_event_emit(
     deliveries = []
     for endpoint in endpoints:
         renderer = _renderers.get(endpoint.payload_format, standard_payload)
-        body = json.dumps(
-            renderer(event_type, lead, changes or {}, occurred_at),
-            cls=DjangoJSONEncoder,
-            separators=(",", ":"),
-        )
+        payload = renderer(event_type, lead, changes or {}, occurred_at)
+        if payload is None:
+            continue
+        body = json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"))
         deliveries.append(
             WebhookDelivery(
                 workspace=lead.workspace,
@@ -84,6 +85,8 @@ def lead_event_emit(
                 next_attempt_at=occurred_at,
             )
         )
+    if not deliveries:
+        return []
     created = WebhookDelivery.objects.bulk_create(deliveries)
     ids = [d.pk for d in created if d.pk is not None]
     if _after_commit_hooks:

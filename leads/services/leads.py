@@ -2,6 +2,7 @@
 through here, so a lead means the same thing whichever door it came in by."""
 
 import datetime
+import math
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -152,6 +153,10 @@ def _validate_custom_fields(
             ok = isinstance(value, str)
         elif kind == CustomField.Type.NUMBER:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if isinstance(value, float) and not math.isfinite(value):
+                # JSON's 1e400 parses to infinity, which PostgreSQL's jsonb refuses.
+                errors.append(f"“{slug}” must be a finite number, not {value}.")
+                continue
         elif kind == CustomField.Type.BOOLEAN:
             ok = isinstance(value, bool)
         elif kind == CustomField.Type.DATE:
@@ -585,14 +590,25 @@ def lead_update(
     return LeadWrite(lead=lead, log=log, changes=changes, assignment=rotation_pick)
 
 
+# A person's name, part by part (Lead.full_name joins them).
+NAME_PARTS = ("first_name", "middle_name", "last_name")
+
+
 def merge_values(lead: Lead, data: Mapping[str, Any]) -> dict[str, Any]:
     """What an incoming duplicate changes on the lead it matched: its non-empty values win,
-    custom fields merge key by key, and nothing is blanked."""
+    custom fields merge key by key, and nothing is blanked, except that a name comes
+    whole: a non-empty first name replaces every name part, those not sent with empty."""
     merged: dict[str, Any] = {}
     for name, value in data.items():
         if value in (None, "", [], {}):
             continue
         merged[name] = value
+    first = data.get("first_name")
+    if isinstance(first, str) and first.strip():
+        # Keeping the old last name would store a name nobody sent ("Bob" merged into
+        # "Alice Smith" must not give "Bob Smith").
+        for part in NAME_PARTS:
+            merged[part] = data.get(part) or ""
     return merged
 
 

@@ -210,3 +210,53 @@ def test_the_admin_refuses_a_broken_schema_or_config(staff_client, ws_a):
         assert response.status_code == 200, extra
         assert "errorlist" in response.text
     assert not ChecklistGroup.objects.exists()
+
+
+def test_the_admin_refuses_an_inline_code_already_used_in_the_workspace(staff_client, ws_a):
+    ChecklistItem.objects.create(workspace=ws_a, code="license", label="Old license")
+    response = staff_client.post("/admin/checklists/checklistgroup/add/", inline_form(ws_a))
+    assert response.status_code == 200
+    assert "“license” is already used in this workspace" in response.text
+    assert not ChecklistGroup.objects.exists()
+    assert ChecklistItem.objects.count() == 1
+
+
+def test_the_admin_refuses_two_inline_rows_with_one_code(staff_client, ws_a):
+    second = {
+        "items-TOTAL_FORMS": 2,
+        "items-1-position": 1,
+        "items-1-code": "license",
+        "items-1-label": "License again",
+        "items-1-field_type": "TEXT",
+        "items-1-config": "null",
+        "items-1-conditions": "null",
+        "items-1-validation_rules": "null",
+        "items-1-client_instructions": "",
+    }
+    response = staff_client.post(
+        "/admin/checklists/checklistgroup/add/", inline_form(ws_a, **second)
+    )
+    assert response.status_code == 200
+    assert "“license” is already the code of another row here" in response.text
+    assert not ChecklistItem.objects.exists()
+
+
+def test_the_admin_lets_a_row_keep_its_code_and_another_workspace_use_it(staff_client, ws_a, ws_b):
+    ChecklistItem.objects.create(workspace=ws_b, code="license", label="B's license")
+    staff_client.post("/admin/checklists/checklistgroup/add/", inline_form(ws_a))
+    group = ChecklistGroup.objects.get(workspace=ws_a)
+    item = ChecklistItem.objects.get(workspace=ws_a)
+    edit = inline_form(
+        ws_a,
+        **{
+            "name": "Documents",
+            "items-INITIAL_FORMS": 1,
+            "items-0-id": item.pk,
+            "items-0-group": group.pk,
+            "items-0-label": "Driver's license",
+        },
+    )
+    response = staff_client.post(f"/admin/checklists/checklistgroup/{group.pk}/change/", edit)
+    assert response.status_code == 302, response.content
+    item.refresh_from_db()
+    assert (item.code, item.label) == ("license", "Driver's license")

@@ -137,7 +137,8 @@ def test_skip_leaves_a_matching_lead_untouched(mega_a, ws_a):
     assert not ActionLog.objects.filter(event="lead_merged").exists()
 
 
-def test_a_dry_run_previews_without_writing_or_caching(mega_a, ws_a):
+@pytest.mark.parametrize("dry_run", [True, "true", "1", 1])
+def test_a_dry_run_previews_without_writing_or_caching(mega_a, ws_a, dry_run):
     lead = existing(ws_a, first_name="Orig", email="o@x.com")
     body = {
         "leads": [
@@ -145,7 +146,7 @@ def test_a_dry_run_previews_without_writing_or_caching(mega_a, ws_a):
             {"row_ref": "2", "contact_name": "Changed", "contact_email": "o@x.com"},
             {"row_ref": "3", "contact_phone": "1"},
         ],
-        "dry_run": True,
+        "dry_run": dry_run,
     }
     logs_before = ActionLog.objects.count()
     first = mega_a.post("leads/bulk", body, **{"Idempotency-Key": "dry"})
@@ -163,6 +164,29 @@ def test_a_dry_run_previews_without_writing_or_caching(mega_a, ws_a):
     real = mega_a.post("leads/bulk", {**body, "dry_run": False}, **{"Idempotency-Key": "dry"})
     assert real.json()["summary"]["created"] == 1
     assert Lead.objects.count() == 2
+
+
+def test_a_row_with_a_number_too_large_for_json_fails_alone(mega_a, pipeline_a):
+    # 1e400 parses to infinity: that row fails, naming the field; the others are written.
+    body = (
+        '{"leads": [{"row_ref": "inf", "contact_name": "X", "custom_fields": {"beds": 1e400}},'
+        ' {"row_ref": "ok", "contact_name": "Fine", "custom_fields": {"beds": 2}}]}'
+    )
+    response = mega_a.post("leads/bulk", body)
+    assert response.status_code == 200, response.content
+    bad, good = response.json()["results"]
+    assert (bad["row_ref"], bad["status"], bad["lead_id"]) == ("inf", "failed", None)
+    assert any("beds" in message for message in bad["errors"]), bad["errors"]
+    assert (good["row_ref"], good["status"]) == ("ok", "created")
+    assert Lead.objects.get().custom_fields == {"beds": 2}
+
+
+def test_a_merged_row_replaces_the_whole_name(mega_a, ws_a):
+    existing(ws_a, first_name="Alice", last_name="Smith", email="al@x.com")
+    rows = [{"contact_name": "Bob", "contact_email": "al@x.com"}]
+    result = mega_a.post("leads/bulk", {"leads": rows}).json()["results"][0]
+    assert result["status"] == "updated"
+    assert Lead.objects.get().full_name == "Bob"
 
 
 def test_a_real_run_is_idempotent(mega_a):

@@ -1,9 +1,14 @@
 """POST /api/agents/crm/leads: create or merge one lead, as MEGA documents it."""
 
+import math
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
+from leads.actors import Actor
 from leads.models import ActionLog, Lead, Membership, Stage
+from leads.services.leads import lead_create
 from tests.api.mega.conftest import LEAD_KEYS, MEGA_TIME, Mega, error
 from tests.concurrency import run_in_threads
 from tests.conftest import make_member, make_rotation
@@ -139,6 +144,28 @@ def test_custom_fields_are_checked_against_their_type(mega_a, pipeline_a):
     }
 
 
+def test_a_number_too_large_for_json_is_a_400_naming_the_field(mega_a, pipeline_a):
+    # 1e400 is valid JSON syntax but parses to infinity, which no database column takes.
+    response = mega_a.post("leads", '{"contact_name": "X", "custom_fields": {"beds": 1e400}}')
+    assert response.status_code == 400, response.content
+    assert "beds" in error(response)["message"]
+    assert "custom_fields" in error(response)["fields"]
+    assert Lead.objects.count() == 0
+
+
+@pytest.mark.parametrize("number", [math.inf, -math.inf, math.nan])
+def test_every_family_refuses_a_non_finite_custom_number(ws_a, pipeline_a, number):
+    # The shared lead service checks it, whichever door the value came in by.
+    with pytest.raises(ValidationError) as refused:
+        lead_create(
+            workspace=ws_a,
+            actor=Actor.system(),
+            data={"first_name": "X", "custom_fields": {"beds": number}},
+        )
+    assert "“beds” must be a finite number" in refused.value.message_dict["custom_fields"][0]
+    assert Lead.objects.count() == 0
+
+
 def test_a_lead_with_the_same_email_is_merged_not_duplicated(mega_a, ws_a, pipeline_a):
     first = mega_a.post(
         "leads",
@@ -183,6 +210,19 @@ def test_a_lead_with_the_same_last_ten_phone_digits_is_merged(mega_a):
     assert second.json()["lead"]["contact_email"] == "p@x.com"
     assert second.json()["lead"]["contact_name"] == "Pat"
     assert ActionLog.objects.get(event="lead_merged").summary.endswith("(matched by phone)")
+
+
+def test_a_merged_name_replaces_the_whole_name(mega_a):
+    alice = mega_a.post("leads", {"contact_name": "Alice Smith", "contact_email": "al@x.com"})
+    bob = mega_a.post("leads", {"contact_name": "Bob", "contact_email": "al@x.com"})
+    assert bob.json()["lead"]["id"] == alice.json()["lead"]["id"]
+    assert bob.json()["lead"]["contact_name"] == "Bob"
+    assert Lead.objects.values_list("first_name", "last_name").get() == ("Bob", "")
+    log = ActionLog.objects.get(event="lead_merged")
+    assert log.input["leadUpdates"] == {"first_name": "Bob", "last_name": ""}
+    # No name in the request: the name is left alone.
+    mega_a.post("leads", {"contact_email": "al@x.com", "contact_phone": "2065550111"})
+    assert Lead.objects.get().full_name == "Bob"
 
 
 def test_new_leads_go_through_the_rotation(mega_a, ws_a, bob):

@@ -281,6 +281,25 @@ def test_a_change_made_elsewhere_reaches_mega_receivers_in_the_mega_shape(
     assert body["lead"]["contact_name"] == "Kim Long"
 
 
+def test_a_change_mega_does_not_show_sends_mega_receivers_nothing(mega_a, ws_a, public_dns):
+    register(mega_a, event_types=["lead.updated"])
+    standard, _ = webhook_endpoint_create(
+        workspace=ws_a,
+        actor=Actor.system(),
+        url="https://api.your-company.com/std",
+        event_types=["lead.updated"],
+    )
+    mega_a.post("leads", {"contact_name": "Kim Lo", "contact_email": "kim@x.com"})
+    lead = Lead.objects.get()
+    lead_update(lead=lead, actor=Actor.system(), data={"notes": "Call back", "company": "Acme"})
+    # Leadbook's own receivers still hear of it; a MEGA update with only ids would be empty.
+    assert [d.endpoint for d in WebhookDelivery.objects.all()] == [standard]
+    lead_update(lead=lead, actor=Actor.system(), data={"company": "Beta", "last_name": "Long"})
+    mega = WebhookDelivery.objects.get(endpoint__payload_format="mega")
+    body = json.loads(mega.body)
+    assert set(body["lead"]) == {"id", "customer_id", "contact_name", "updated_at"}
+
+
 def test_webhooks_are_off_for_private_urls_by_default(mega_a, settings):
     assert settings.WEBHOOK_ALLOW_PRIVATE_URLS is False
     response = register(mega_a, "http://127.0.0.1:8000/hook")

@@ -11,7 +11,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from checklists.models import ChecklistItem, Document, LeadChecklistItem
+from leads.actors import Actor
 from leads.models import ActionLog, Lead
+from leads.services.timeline import actionlog_record
 from tests.api.omni.conftest import omni
 
 
@@ -269,6 +271,33 @@ def test_an_item_of_another_lead_or_a_missing_lead_is_refused(client, key_a, lea
     assert not Document.objects.exists()
 
 
+def test_metadata_is_also_read_under_omnis_documented_name(client, key_a, lead_id):
+    response = upload(
+        client,
+        key_a,
+        {
+            "leadId": lead_id,
+            "files": [a_file("a.pdf"), a_file("b.pdf")],
+            "metadata[]": ['{"externalId": "ext-a", "name": "A.pdf"}', '{"externalId": "ext-b"}'],
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert [d["filename"] for d in response.json()["documents"]] == ["A.pdf", "b.pdf"]
+    assert sorted(Document.objects.values_list("external_id", flat=True)) == ["ext-a", "ext-b"]
+
+
+@pytest.mark.parametrize("name", ["metadata", "metadata[]"])
+def test_more_metadata_entries_than_files_is_a_400(client, key_a, lead_id, name):
+    response = upload(
+        client,
+        key_a,
+        {"leadId": lead_id, "files": [a_file()], name: ['{"name": "one"}', '{"name": "two"}']},
+    )
+    assert response.status_code == 400
+    assert "metadata" in response.json()["error"]["details"]
+    assert not Document.objects.exists()
+
+
 def test_bad_metadata_is_a_400(client, key_a, lead_id):
     response = upload(
         client, key_a, {"leadId": lead_id, "files": [a_file()], "metadata": ["{not json"]}
@@ -321,6 +350,44 @@ def test_a_custom_activity_lands_in_the_timeline(client, key_a, lead_id):
     assert newest["eventType"] == "sales_call"
     assert newest["description"] == "Wants a quote by Friday"
     assert newest["input"]["metadata"] == {"durationSeconds": 320}
+    # OmniAI documents no CUSTOM type: an integration's entry reads as API activity.
+    assert (newest["type"], newest["leadbookType"]) == ("API_ACTIVITY", "CUSTOM")
+
+
+OMNI_TYPES = {
+    "MESSAGE",
+    "FOLLOW_UP_MESSAGE",
+    "TOOL_CALL",
+    "MANUAL_UPDATE",
+    "API_ACTIVITY",
+    "SYSTEM_NOTE",
+    "DOCUMENT_UPLOAD",
+}
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("ASSIGNMENT", "SYSTEM_NOTE"),
+        ("MERGE", "SYSTEM_NOTE"),
+        ("IMPORT", "SYSTEM_NOTE"),
+        ("CALL", "SYSTEM_NOTE"),
+        ("SETTINGS", "SYSTEM_NOTE"),
+        ("CUSTOM", "API_ACTIVITY"),
+        ("MANUAL_UPDATE", "MANUAL_UPDATE"),
+    ],
+)
+def test_action_logs_show_only_the_types_omni_documents(
+    client, ws_a, key_a, lead_id, stored, shown
+):
+    lead = Lead.objects.get(uuid=lead_id)
+    actionlog_record(workspace=ws_a, actor=Actor.system(), lead=lead, type=stored, summary="S")
+
+    logs = omni(client, "get", f"leads/{lead_id}/action-logs", key_a).json()
+    bundle = omni(client, "get", f"leads/{lead_id}", key_a).json()
+
+    assert (logs[0]["type"], logs[0]["leadbookType"]) == (shown, stored)
+    assert {log["type"] for log in logs + bundle["actionLogs"]} <= OMNI_TYPES
 
 
 @pytest.mark.parametrize(

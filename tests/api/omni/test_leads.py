@@ -262,6 +262,31 @@ def test_did_opt_out_true_sets_opt_out_at_and_false_clears_it(client, ws_a, key_
     assert cleared["actionLogs"][0]["input"]["leadUpdates"]["didOptOut"] is False
 
 
+def test_lead_updates_show_opting_out_and_a_cleared_time_zone_in_omni_terms(client, key_a):
+    body = {"firstName": "O", "didOptOut": True, "timezone": "Europe/Berlin"}
+    created = create(client, key_a, body).json()
+    updates = created["actionLogs"][0]["input"]["leadUpdates"]
+    assert updates["didOptOut"] is True and ISO_MS.match(updates["optOutAt"])
+    assert "optOutChannel" not in updates  # how Leadbook files an opt-out is its own affair
+
+    lead_id = created["lead"]["id"]
+    cleared = omni(client, "put", "leads", key_a, {"leadId": lead_id, "timezone": ""}).json()
+
+    assert cleared["lead"]["timezone"] is None
+    assert cleared["actionLogs"][0]["input"]["leadUpdates"] == {"timezone": None}
+
+
+def test_changing_the_status_of_an_opted_out_lead_needs_an_explicit_opt_in(client, key_a):
+    lead_id = create(client, key_a, {"firstName": "O", "didOptOut": True}).json()["lead"]["id"]
+
+    refused = put_status(client, key_a, lead_id, "IN_PROGRESS")
+    allowed = put_status(client, key_a, lead_id, "IN_PROGRESS", didOptOut=False)
+
+    assert refused.status_code == 400
+    assert "Opt them back in explicitly" in refused.json()["error"]["details"]["status"][0]
+    assert allowed.status_code == 200 and allowed.json()["lead"]["status"] == "IN_PROGRESS"
+
+
 def test_a_ten_digit_number_gets_plus_one_and_a_time_zone_unless_one_is_given(client, ws_a, key_a):
     inferred = create(client, key_a, {"firstName": "T", "phoneNumber": "(415) 555-2671"})
     given = create(
