@@ -596,15 +596,18 @@ NAME_PARTS = ("first_name", "middle_name", "last_name")
 
 def merge_values(lead: Lead, data: Mapping[str, Any]) -> dict[str, Any]:
     """What an incoming duplicate changes on the lead it matched: its non-empty values win,
-    custom fields merge key by key, and nothing is blanked, except that a name comes
-    whole: a non-empty first name replaces every name part, those not sent with empty."""
+    custom fields merge key by key, and nothing is blanked, except that a whole name
+    comes whole: when the incoming data names a person (a non-empty first name and a last
+    name, even an empty one, as a full name split in two gives), every name part is
+    replaced, those not sent with empty. A source with only a first-name column changes
+    only the first name."""
     merged: dict[str, Any] = {}
     for name, value in data.items():
         if value in (None, "", [], {}):
             continue
         merged[name] = value
     first = data.get("first_name")
-    if isinstance(first, str) and first.strip():
+    if isinstance(first, str) and first.strip() and "last_name" in data:
         # Keeping the old last name would store a name nobody sent ("Bob" merged into
         # "Alice Smith" must not give "Bob Smith").
         for part in NAME_PARTS:

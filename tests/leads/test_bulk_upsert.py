@@ -70,3 +70,20 @@ def test_a_phone_matches_only_the_same_number_not_the_same_last_ten_digits(
     assert results[1].lead.pk == london.pk
     assert results[2].lead.pk == maine.pk != london.pk
     assert str(Lead.objects.get(pk=maine.pk).phone) == "+12079460958"
+
+
+def test_a_whole_name_replaces_the_name_and_a_first_name_alone_only_the_first(
+    ws_a, actor_a, make_lead
+):
+    alice = make_lead(first_name="Alice", last_name="Smith", email="al@x.test")
+    first_only = lead_bulk_upsert(
+        workspace=ws_a, actor=actor_a, rows=[{"first_name": "Ally", "email": "al@x.test"}]
+    )
+    assert (first_only[0].lead.first_name, first_only[0].lead.last_name) == ("Ally", "Smith")
+    whole = lead_bulk_upsert(
+        workspace=ws_a,
+        actor=actor_a,
+        rows=[{"first_name": "Bob", "last_name": "", "email": "al@x.test"}],
+    )
+    assert whole[0].lead.pk == alice.pk
+    assert (whole[0].lead.first_name, whole[0].lead.last_name) == ("Bob", "")
