@@ -291,6 +291,16 @@ def _apply(
             set_value(name, _check_related(workspace, name, data[name]))
         except ValidationError as err:
             errors.update({k: list(v) for k, v in err.message_dict.items()})
+    source = lead.lead_source if "lead_source" in data and not errors else None
+    if source is not None and source.team_id is not None:
+        # A team's lead source brings the lead to that team (and so to its rotation).
+        if lead.team_id is None:
+            set_value("team", source.team)
+        elif lead.team_id != source.team_id:
+            fail(
+                "lead_source",
+                ValidationError(f"Lead source “{source.name}” belongs to another team."),
+            )
 
     if "email" in data:
         email = (data["email"] or "").strip()

@@ -83,3 +83,19 @@ def test_taking_a_turn_advances_the_same_pointer_routing_uses(ws_a, actor_a):
     assert rotation_turn_take(rotation=rotation).pick.member == members[0]
     lead = lead_create(workspace=ws_a, actor=actor_a, data={"first_name": "L"}).lead
     assert lead.assignee == members[1]
+
+
+def test_a_teams_lead_source_brings_the_lead_to_the_team_and_its_rotation(ws_a, actor_a, bob):
+    inbound = Team.objects.create(workspace=ws_a, name="Inbound")
+    other = Team.objects.create(workspace=ws_a, name="Other")
+    make_rotation(ws_a, [bob], team=inbound)
+    web = LeadSource.objects.create(workspace=ws_a, team=inbound, name="Web")
+    lead = lead_create(workspace=ws_a, actor=actor_a, data={"first_name": "A", "lead_source": web})
+    assert (lead.lead.team, lead.lead.assignee) == (inbound, bob)
+    with pytest.raises(ValidationError) as caught:
+        lead_create(
+            workspace=ws_a,
+            actor=actor_a,
+            data={"first_name": "B", "lead_source": web, "team": other},
+        )
+    assert "belongs to another team" in caught.value.message_dict["lead_source"][0]
