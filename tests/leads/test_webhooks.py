@@ -179,6 +179,30 @@ def test_a_receiver_failing_the_first_attempts_gets_the_same_event_later(
     assert webhook_deliveries_sweep(now=timezone.now() + timedelta(days=1)) == {}
 
 
+@pytest.mark.postgres
+def test_a_sweep_does_not_wait_for_the_disk_and_leaves_the_connection_as_it_found_it(
+    ws_a, receiver, private_ok, monkeypatch
+):
+    make_endpoint(ws_a, receiver.url())
+    lead_create(workspace=ws_a, actor=Actor.system(), data={"first_name": "Ada"})
+    seen = []
+    deliver = webhooks.webhook_deliver
+
+    def spy(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+        return deliver(**kwargs)
+
+    monkeypatch.setattr(webhooks, "webhook_deliver", spy)
+    assert webhook_deliveries_sweep() == {"succeeded": 1}
+    assert seen == ["off"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert WebhookDelivery.objects.get().status == "succeeded"
+
+
 def test_it_gives_up_after_the_endpoint_retry_attempts(
     ws_a, receiver, private_ok, django_capture_on_commit_callbacks
 ):
