@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -27,19 +27,6 @@ from leads.services.webhooks import (
 )
 
 TAG = "MEGA"
-CUSTOMER_ID = OpenApiParameter(
-    "x-customer-id",
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="The workspace UUID your key belongs to.",
-)
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Replaying a key returns the stored response; another body gives 409.",
-)
 
 
 class MegaView(FamilyAPIView):
@@ -87,7 +74,7 @@ class LeadsView(MegaView):
     @extend_schema(
         tags=[TAG],
         summary="List / search leads",
-        parameters=[CUSTOMER_ID, s.MegaLeadListQuery],
+        parameters=[s.MegaLeadListQuery],
         responses={200: s.LeadListResponse, **MEGA.error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -110,7 +97,6 @@ class LeadsView(MegaView):
     @extend_schema(
         tags=[TAG],
         summary="Create (or merge) a single lead",
-        parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY],
         request=s.LeadInput,
         responses={
             201: OpenApiResponse(s.LeadResponse, description="The created (or merged) lead."),
@@ -158,7 +144,6 @@ class LeadsBulkView(MegaView):
         summary="Bulk create / merge leads",
         description="1-500 rows. A failing row is reported and never aborts the batch. Bulk "
         "leads do not fire webhooks. dry_run writes nothing and is not idempotency-cached.",
-        parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY],
         request=s.BulkInput,
         responses={200: s.BulkResponse, **MEGA.error_responses(400, 401, 403, 409, 413, 429)},
     )
@@ -316,7 +301,6 @@ class WebhooksView(WebhookScopedView):
     @extend_schema(
         tags=[TAG],
         summary="List webhooks",
-        parameters=[CUSTOMER_ID],
         responses={200: s.WebhookListResponse, **MEGA.error_responses(401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -326,7 +310,6 @@ class WebhooksView(WebhookScopedView):
     @extend_schema(
         tags=[TAG],
         summary="Register a webhook",
-        parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY],
         request=s.WebhookInput,
         responses={
             201: OpenApiResponse(s.WebhookResponse, description="The webhook and its secret."),
@@ -366,7 +349,6 @@ class WebhookDetailView(WebhookScopedView):
     @extend_schema(
         tags=[TAG],
         summary="Update / rotate a webhook",
-        parameters=[CUSTOMER_ID],
         request=s.WebhookUpdateInput,
         responses={200: s.WebhookResponse, **MEGA.error_responses(400, 401, 403, 404, 429)},
     )
@@ -385,7 +367,6 @@ class WebhookDetailView(WebhookScopedView):
     @extend_schema(
         tags=[TAG],
         summary="Delete a webhook (soft delete)",
-        parameters=[CUSTOMER_ID],
         request=None,
         responses={200: s.WebhookDeleteResponse, **MEGA.error_responses(401, 403, 404, 429)},
     )
