@@ -116,7 +116,13 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         # No statement waits for a lock longer than this: a request stuck behind another
         # fails cleanly (503, or 409 for an Idempotency-Key still in use) instead of
         # holding a worker.
-        "options": f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 10000, minimum=100)}",
+        # JIT compilation off: it pays only for long analytical queries, and when the
+        # planner overestimates a lead query's rows it compiled it anyway, adding about
+        # 100 ms to a statement that runs in 25 (measured on an import batch's
+        # duplicate lookup against a million leads).
+        "options": (
+            f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 10000, minimum=100)} -c jit=off"
+        ),
     }
 else:
     raise ImproperlyConfigured("DATABASE_URL must point to SQLite or PostgreSQL.")

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from leads.actors import Actor
@@ -105,23 +104,13 @@ def lead_bulk_upsert(
     phone_keys = {k[1] for k in keys if k and k[1]} if matching else set()
     if not dry_run:
         match_lock_many(workspace, email_keys=email_keys, phone_keys=phone_keys)
-    existing = Lead.objects.none()
-    if email_keys or phone_keys:
-        existing = (
-            # A lead merged into another is a tombstone: duplicates go to the survivor,
-            # as in lead_find_match. The "<> ''" terms repeat the partial match indexes'
-            # condition: PostgreSQL cannot infer it from an IN list of more than 100
-            # values, and without it read every lead of the workspace for each batch.
-            Lead.objects.for_workspace(workspace)
-            .not_merged()
-            .filter(
-                (Q(email_normalized__in=email_keys) & ~Q(email_normalized=""))
-                | (Q(phone_last10__in=phone_keys) & ~Q(phone_last10=""))
-            )
-            .order_by("created_at", "id")
-        )
-        if not dry_run:
-            existing = existing.select_for_update(of=("self",))
+    # A lead merged into another is a tombstone: duplicates go to the survivor, as in
+    # lead_find_match.
+    existing = Lead.objects.matching_any(
+        workspace, email_keys=email_keys, phone_keys=phone_keys
+    ).order_by("created_at", "id")
+    if not dry_run:
+        existing = existing.select_for_update(of=("self",))
     # The current state of every lead the batch touches, by uuid; the oldest lead per key.
     leads: dict[Any, Lead] = {}
     by_email: dict[str, Any] = {}
@@ -302,7 +291,7 @@ def _write(
                     save=False,
                 )
             )
-    bulk_insert(logs)
+    bulk_insert(logs, with_ids=False)
 
 
 def _assignment_entry(workspace: Workspace, actor: Actor, result: BulkRowResult) -> ActionLog:

@@ -50,10 +50,12 @@ def _converter(field: models.Field) -> _Converter | None:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def bulk_insert(objs: Sequence[models.Model]) -> None:
+def bulk_insert(objs: Sequence[models.Model], *, with_ids: bool = True) -> None:
     """Insert new instances of one model and set their primary keys. Field defaults,
     auto_now and auto_now_add apply as with save(); no signals are sent (as with
-    bulk_create)."""
+    bulk_create). with_ids=False: the caller does not need the primary keys back (rows
+    nobody refers to in the same transaction, such as timeline entries), so the table
+    numbers the rows itself: one round trip fewer, and no id per row sent both ways."""
     if not objs:
         return
     model = type(objs[0])
@@ -62,14 +64,17 @@ def bulk_insert(objs: Sequence[models.Model]) -> None:
         return
     meta = model._meta
     fields = list(meta.concrete_fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
+    if with_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(objs)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+    else:
+        fields = [field for field in fields if field is not meta.pk]
     # Most values are read straight from the instance's __dict__ (pre_save would return
     # the same); fields that compute their value on save (auto_now) still go through it.
     computed = [
@@ -95,9 +100,10 @@ def bulk_insert(objs: Sequence[models.Model]) -> None:
             yield row
 
     _copy(model, fields, rows())
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    if with_ids:
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias
 
 
 @dataclass(frozen=True)

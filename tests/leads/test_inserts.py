@@ -54,6 +54,18 @@ def test_json_null_and_values_survive(ws_a):
     ]
 
 
+def test_rows_whose_ids_nobody_needs_are_numbered_by_the_table(ws_a):
+    logs = [
+        new_instance(ActionLog, {"workspace": ws_a, "type": "IMPORT", "summary": f"s{i}"})
+        for i in range(3)
+    ]
+    bulk_insert(logs, with_ids=False)
+    stored = list(ActionLog.objects.filter(workspace=ws_a).order_by("pk"))
+    assert [log.summary for log in stored] == ["s0", "s1", "s2"]
+    assert len({log.pk for log in stored}) == 3
+    assert [log.uuid for log in stored] == [log.uuid for log in logs]
+
+
 def test_rows_given_as_values_are_inserted(ws_a, alice):
     job = ImportJob.objects.create(workspace=ws_a, original_name="x.csv", file_format="csv")
     copy_values(
