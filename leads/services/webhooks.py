@@ -5,9 +5,11 @@ transaction. This module sends them:
 
 - after commit, through a task (leads.tasks.webhook_deliveries_send), and by a periodic
   sweep for retries and for anything a dead worker left behind;
-- a row is *claimed* with a lease (`locked_until`) by one conditional UPDATE, so two
+- a row is *claimed* with a lease (`locked_until`) by a conditional UPDATE, so two
   workers never send it at once and a killed worker's row is taken over when the lease
-  runs out; the outcome is recorded only by the holder of the lease;
+  runs out; the outcome is recorded only by the holder of the lease. A batch claims the
+  next few rows it is about to send in one statement and writes its successes together
+  (DeliveryBatch);
 - every request is signed twice (Standard Webhooks and MEGA's X-Mega-Signature), carries
   the event's stable id, and goes to an address checked against SSRF just before sending
   (the connection is made to that very address, so DNS cannot be rebound in between);
@@ -39,7 +41,7 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -54,6 +56,23 @@ SECRET_OVERLAP = timedelta(hours=24)
 USER_AGENT = "Leadbook-Webhooks/1.0"
 # Kept of a receiver's answer, for the delivery log.
 RESPONSE_BODY_LIMIT = 2048
+# A batch writes its successes together, once it holds this many or the oldest is this
+# old: the delivery log lags by about that much, and a worker that dies resends at most
+# that much (at-least-once delivery allows it; receivers dedupe on webhook-id).
+DELIVERED_BUFFER_ROWS = 100
+DELIVERED_BUFFER_SECONDS = 1.0
+# Kept outcomes are written before a send that could outlast their lease less this.
+LEASE_MARGIN_SECONDS = 5
+# A batch claims the deliveries it is about to send together, as many as it sends in about
+# CLAIM_AHEAD_SECONDS at its pace so far (one at first, at most CLAIM_AHEAD_ROWS): one
+# statement instead of one per delivery. A claim counts the attempt, so a worker that dies
+# mid-batch uses up one try of those it had claimed but not sent yet (as it always did of
+# the one it was sending); they are sent again once the lease runs out.
+CLAIM_AHEAD_SECONDS = 0.25
+CLAIM_AHEAD_ROWS = 100
+# A delivery claimed ahead that waited longer than this for its turn gets a fresh lease
+# before it is sent (a slow receiver earlier in the batch).
+CLAIM_RENEW_AFTER_SECONDS = 10
 
 
 @functools.cache
@@ -437,24 +456,51 @@ def _host_header(target: WebhookTarget) -> str:
     return host if target.port == default else f"{host}:{target.port}"
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """A delivery a batch claimed ahead of sending it."""
+
+    lease_until: datetime
+    delivery: WebhookDelivery
+    claimed_at: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
+class _Delivered:
+    """A successful attempt whose outcome is not written yet."""
+
+    delivery_id: int
+    lease_until: datetime
+    delivered_at: datetime
+    status_code: int | None
+    response_body: str
+
+
 class DeliveryBatch:
-    """What a worker shares while sending a batch: each endpoint read once, and one
+    """What a worker shares while sending a batch: each endpoint read once, one
     keep-alive HTTP client per endpoint (connections are reused only for the same
     endpoint: a pooled TLS connection must never serve another host name that happens
-    to share the address). Close it when done."""
+    to share the address), the deliveries claimed ahead of sending them, and the
+    successes not written yet. Close it when done: that writes the successes left and
+    gives back what was claimed but not sent."""
 
     def __init__(self) -> None:
         self.endpoints: dict[int, WebhookEndpoint] = {}
         self.clients: dict[int, httpx.Client] = {}
+        self.claims: dict[int, _Claim] = {}
+        self.delivered: list[_Delivered] = []
+        self._delivered_since = 0.0
+        self._delivered_lease_ends: datetime | None = None
         self._relaxed = False
 
     def relax_commits(self) -> None:
         """On PostgreSQL, stop waiting for each lease and outcome to reach the disk
-        (synchronous_commit off for this connection until close). Each delivery commits
-        twice; the disk flush was most of a delivery's time. A crash of the database
-        server can then lose the last fraction of a second of outcomes: those events are
-        sent again, which at-least-once delivery (receivers dedupe on webhook-id)
-        already allows. Business writes never run inside a batch."""
+        (synchronous_commit off for this connection until close). Every claim and
+        outcome statement commits; the disk flush was most of a delivery's time when each
+        delivery committed twice. A crash of the database server can then lose the last
+        fraction of a second of outcomes: those events are sent again, which
+        at-least-once delivery (receivers dedupe on webhook-id) already allows. Business
+        writes never run inside a batch."""
         if connection.vendor == "postgresql" and not self._relaxed:
             with connection.cursor() as cursor:
                 cursor.execute("SET synchronous_commit TO OFF")
@@ -475,14 +521,89 @@ class DeliveryBatch:
             )
         return self.clients[endpoint.pk]
 
+    # --- claims ahead of sending
+
+    def claim(self, delivery_ids: list[int], now: datetime) -> None:
+        """Claim the deliveries about to be sent, in one statement (see _claim_deliveries);
+        those another worker holds, or not due, are left out."""
+        claimed_at = time.monotonic()
+        lease_until, rows = _claim_deliveries(delivery_ids, now)
+        for row in rows:
+            self.claims[row.pk] = _Claim(lease_until, row, claimed_at)
+
+    def take_claim(self, delivery_id: int) -> tuple[datetime, WebhookDelivery] | None:
+        """The lease and row of a delivery this batch claimed ahead, None if it did not.
+        One that waited long for its turn gets its lease renewed first, so it is sent
+        with as much lease left as a delivery claimed just now."""
+        claim = self.claims.pop(delivery_id, None)
+        if claim is None:
+            return None
+        waited = time.monotonic() - claim.claimed_at
+        if waited < CLAIM_RENEW_AFTER_SECONDS:
+            return claim.lease_until, claim.delivery
+        renewed = claim.lease_until + timedelta(seconds=waited)
+        if not WebhookDelivery.objects.filter(
+            pk=delivery_id, locked_until=claim.lease_until
+        ).update(locked_until=renewed):
+            return None
+        return renewed, claim.delivery
+
+    def release_claims(self) -> None:
+        """Give back the deliveries claimed ahead but not sent (the batch stopped early):
+        due again at once, the attempt not counted."""
+        claims, self.claims = self.claims, {}
+        by_lease: dict[datetime, list[int]] = {}
+        for delivery_id, claim in claims.items():
+            by_lease.setdefault(claim.lease_until, []).append(delivery_id)
+        for lease_until, ids in by_lease.items():
+            WebhookDelivery.objects.filter(pk__in=ids, locked_until=lease_until).update(
+                locked_until=None, attempts=F("attempts") - 1
+            )
+
+    # --- successes written together
+
+    def keep_delivered(self, delivered: _Delivered) -> None:
+        """Hold a success to write with the next ones (one statement instead of one per
+        delivery, which was a third of a delivery's time)."""
+        if not self.delivered:
+            self._delivered_since = time.monotonic()
+        ends = self._delivered_lease_ends
+        if ends is None or delivered.lease_until < ends:
+            self._delivered_lease_ends = delivered.lease_until
+        self.delivered.append(delivered)
+        if len(self.delivered) >= DELIVERED_BUFFER_ROWS:
+            self.write_delivered()
+
+    def before_sending(self, seconds: float) -> None:
+        """Write the held successes before a send that may take `seconds`, if they are
+        old enough or that send could outlast the lease they are written under."""
+        ends = self._delivered_lease_ends
+        if ends is None:
+            return
+        if time.monotonic() - self._delivered_since >= DELIVERED_BUFFER_SECONDS or (
+            ends <= timezone.now() + timedelta(seconds=seconds + LEASE_MARGIN_SECONDS)
+        ):
+            self.write_delivered()
+
+    def write_delivered(self) -> None:
+        """Write the held successes, each only while its lease is still held."""
+        rows, self.delivered = self.delivered, []
+        self._delivered_lease_ends = None
+        if rows:
+            _record_delivered(rows)
+
     def close(self) -> None:
-        for client in self.clients.values():
-            client.close()
-        self.clients.clear()
-        if self._relaxed:
-            self._relaxed = False
-            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-                cursor.execute("SET synchronous_commit TO DEFAULT")
+        try:
+            self.write_delivered()
+            self.release_claims()
+        finally:
+            for client in self.clients.values():
+                client.close()
+            self.clients.clear()
+            if self._relaxed:
+                self._relaxed = False
+                with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO DEFAULT")
 
     def __enter__(self) -> "DeliveryBatch":
         return self
@@ -550,21 +671,32 @@ def _post(
     return AttemptResult(None, last_error or "Could not connect")
 
 
-def _claim_delivery(delivery_id: int, now: datetime) -> tuple[datetime, WebhookDelivery] | None:
-    """Take the lease on a due delivery and read it, in one statement; None when it is
-    not due, already delivered or held by another worker. The attempt is counted here,
-    so a worker that dies mid-delivery still uses up one try and a poison event cannot
-    loop forever."""
+def _claim_deliveries(
+    delivery_ids: list[int], now: datetime
+) -> tuple[datetime, list[WebhookDelivery]]:
+    """Take the lease on the due deliveries among these and read them, in one statement;
+    those not due, already delivered or held by another worker are left out. The
+    attempt is counted here, so a worker that dies mid-delivery still uses up one try
+    and a poison event cannot loop forever."""
     lease_until = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+    if not delivery_ids:
+        return lease_until, []
     table = WebhookDelivery._meta.db_table
+    ids = ", ".join(["%s"] * len(delivery_ids))
     rows = list(
         WebhookDelivery.objects.raw(
             f"UPDATE {table} SET locked_until = %s, attempts = attempts + 1 "
-            "WHERE id = %s AND status = %s AND next_attempt_at <= %s "
+            f"WHERE id IN ({ids}) AND status = %s AND next_attempt_at <= %s "
             "AND (locked_until IS NULL OR locked_until <= %s) RETURNING *",
-            [lease_until, delivery_id, WebhookDelivery.Status.PENDING, now, now],
+            [lease_until, *delivery_ids, WebhookDelivery.Status.PENDING, now, now],
         )
     )
+    return lease_until, rows
+
+
+def _claim_delivery(delivery_id: int, now: datetime) -> tuple[datetime, WebhookDelivery] | None:
+    """The lease and row of one delivery just claimed, or None (see _claim_deliveries)."""
+    lease_until, rows = _claim_deliveries([delivery_id], now)
     return (lease_until, rows[0]) if rows else None
 
 
@@ -584,6 +716,44 @@ def _record(delivery_id: int, lease_until: datetime, **values: Any) -> bool:
     )
 
 
+def _record_delivered(rows: list[_Delivered]) -> None:
+    """Write many successes at once, each only while its lease is held (like _record):
+    on PostgreSQL one UPDATE … FROM unnest(…) whose text is the same for any number of
+    rows, so the server plans it once per connection."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            for row in rows:
+                _record(
+                    row.delivery_id,
+                    row.lease_until,
+                    status=WebhookDelivery.Status.SUCCEEDED,
+                    delivered_at=row.delivered_at,
+                    last_status_code=row.status_code,
+                    last_error="",
+                    last_response_body=row.response_body,
+                )
+        return
+    table = connection.ops.quote_name(WebhookDelivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET status = %s, locked_until = NULL, "
+            "delivered_at = v.delivered_at, last_status_code = v.status_code, "
+            "last_error = '', last_response_body = v.response_body "
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], "
+            "%s::smallint[], %s::text[]) "
+            "AS v(id, lease_until, delivered_at, status_code, response_body) "
+            "WHERE t.id = v.id AND t.locked_until = v.lease_until",
+            [
+                WebhookDelivery.Status.SUCCEEDED,
+                [row.delivery_id for row in rows],
+                [row.lease_until for row in rows],
+                [row.delivered_at for row in rows],
+                [row.status_code for row in rows],
+                [row.response_body for row in rows],
+            ],
+        )
+
+
 def webhook_deliver(
     *, delivery_id: int, now: datetime | None = None, batch: DeliveryBatch | None = None
 ) -> str:
@@ -593,7 +763,7 @@ def webhook_deliver(
         with DeliveryBatch() as own:
             return webhook_deliver(delivery_id=delivery_id, now=now, batch=own)
     now = now or timezone.now()
-    claimed = _claim_delivery(delivery_id, now)
+    claimed = batch.take_claim(delivery_id) or _claim_delivery(delivery_id, now)
     if claimed is None:
         return "busy"
     lease_until, delivery = claimed
@@ -618,6 +788,7 @@ def webhook_deliver(
             endpoint, message_id=str(delivery.event_id), body=body, now=timezone.now()
         )
         headers["X-Mega-Event"] = delivery.event_type
+        batch.before_sending(endpoint.timeout_seconds * len(target.addresses))
         result = _post(target, body, headers, endpoint.timeout_seconds, batch.client(endpoint))
 
     common = {
@@ -627,12 +798,8 @@ def webhook_deliver(
     }
     finished = max(now, timezone.now())
     if result.ok:
-        _record(
-            delivery_id,
-            lease_until,
-            status=WebhookDelivery.Status.SUCCEEDED,
-            delivered_at=finished,
-            **common,
+        batch.keep_delivered(
+            _Delivered(delivery_id, lease_until, finished, result.status_code, result.response_body)
         )
         return "succeeded"
     if result.status_code == 410:
@@ -684,12 +851,24 @@ def webhook_deliveries_sweep(*, now: datetime | None = None) -> dict[str, int]:
 def webhook_deliver_many(
     *, delivery_ids: Iterable[int], now: datetime | None = None, stop_after: float | None = None
 ) -> dict[str, int]:
-    """Send deliveries one after the other, sharing endpoint reads and connections;
-    stop early (the rest stays due) once time.monotonic() passes `stop_after`."""
+    """Send deliveries one after the other, sharing endpoint reads and connections,
+    claiming a few ahead at a time; stop early (the rest stays due) once time.monotonic()
+    passes `stop_after`."""
     outcomes: dict[str, int] = {}
+    ids = list(delivery_ids)
     with DeliveryBatch() as batch:
         batch.relax_commits()
-        for delivery_id in delivery_ids:
+        started = time.monotonic()
+        claimed_up_to = 0
+        for done, delivery_id in enumerate(ids):
+            if done >= claimed_up_to:
+                ahead = 1
+                if done:
+                    pace = (time.monotonic() - started) / done
+                    ahead = int(CLAIM_AHEAD_SECONDS / pace) if pace > 0 else CLAIM_AHEAD_ROWS
+                    ahead = max(1, min(ahead, CLAIM_AHEAD_ROWS))
+                claimed_up_to = done + ahead
+                batch.claim(ids[done:claimed_up_to], now or timezone.now())
             outcome = webhook_deliver(delivery_id=delivery_id, now=now, batch=batch)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             if stop_after is not None and time.monotonic() > stop_after:

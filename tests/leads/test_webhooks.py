@@ -391,6 +391,87 @@ def test_concurrent_sweeps_send_each_event_once(ws_a, receiver, settings):
     assert WebhookDelivery.objects.filter(status="succeeded").count() == len(deliveries)
 
 
+# --- batches: claims ahead, successes written together ----------------------------------
+
+
+@pytest.mark.postgres
+def test_a_batch_sends_many_deliveries_with_a_handful_of_statements(
+    ws_a, receiver, private_ok, django_assert_max_num_queries
+):
+    endpoint, _ = make_endpoint(ws_a, receiver.url())
+    deliveries = [_pending_delivery(ws_a, endpoint) for _ in range(30)]
+    # A claim and an outcome statement per delivery would be 60.
+    with django_assert_max_num_queries(15):
+        assert webhook_deliveries_sweep() == {"succeeded": 30}
+    assert len(receiver.requests) == 30
+    for delivery in deliveries:
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+            "succeeded",
+            1,
+            200,
+        )
+        assert delivery.delivered_at is not None and delivery.locked_until is None
+
+
+def test_a_batch_that_stops_early_gives_back_what_it_claimed_but_did_not_send(
+    ws_a, receiver, private_ok
+):
+    endpoint, _ = make_endpoint(ws_a, receiver.url())
+    ids = [_pending_delivery(ws_a, endpoint).pk for _ in range(4)]
+    with webhooks.DeliveryBatch() as batch:
+        batch.claim(ids, timezone.now())
+        assert webhook_deliver(delivery_id=ids[0], batch=batch) == "succeeded"
+        # Claimed by this worker: no other worker may send them meanwhile.
+        assert webhooks._claim(ids[1], timezone.now()) is None
+    rows = WebhookDelivery.objects.in_bulk(ids)
+    assert (rows[ids[0]].status, rows[ids[0]].attempts) == ("succeeded", 1)
+    assert [(rows[i].status, rows[i].attempts, rows[i].locked_until) for i in ids[1:]] == [
+        ("pending", 0, None)
+    ] * 3
+    assert webhook_deliveries_sweep() == {"succeeded": 3}
+    assert len(receiver.requests) == 4
+
+
+def test_a_delivery_taken_over_while_it_waited_its_turn_in_a_batch_is_not_sent(
+    ws_a, receiver, private_ok, monkeypatch
+):
+    monkeypatch.setattr(webhooks, "CLAIM_RENEW_AFTER_SECONDS", 0)
+    endpoint, _ = make_endpoint(ws_a, receiver.url())
+    kept, lost = (_pending_delivery(ws_a, endpoint) for _ in range(2))
+    with webhooks.DeliveryBatch() as batch:
+        batch.claim([kept.pk, lost.pk], timezone.now())
+        # The batch was slow: another worker took `lost` over once its lease ran out.
+        later = timezone.now() + timedelta(seconds=django_settings.WEBHOOK_LEASE_SECONDS + 1)
+        assert webhooks._claim(lost.pk, later) is not None
+        assert webhook_deliver(delivery_id=kept.pk, batch=batch) == "succeeded"
+        assert webhook_deliver(delivery_id=lost.pk, batch=batch) == "busy"
+    assert len(receiver.requests) == 1
+    kept.refresh_from_db()
+    lost.refresh_from_db()
+    assert (kept.status, kept.attempts, kept.locked_until) == ("succeeded", 1, None)
+    assert (lost.status, lost.attempts) == ("pending", 2)
+    assert lost.locked_until > later
+
+
+def test_a_success_is_written_before_a_send_that_could_outlast_its_lease(
+    ws_a, receiver, private_ok, settings, monkeypatch
+):
+    settings.WEBHOOK_LEASE_SECONDS = 12  # less than the next send's 10 s timeout + margin
+    endpoint, _ = make_endpoint(ws_a, receiver.url(), timeout_seconds=10)
+    first, second = (_pending_delivery(ws_a, endpoint) for _ in range(2))
+    seen = []
+    post = webhooks._post
+
+    def spy(*args):
+        seen.append(WebhookDelivery.objects.get(pk=first.pk).status)
+        return post(*args)
+
+    monkeypatch.setattr(webhooks, "_post", spy)
+    assert webhooks.webhook_deliver_many(delivery_ids=[first.pk, second.pk]) == {"succeeded": 2}
+    assert seen == ["pending", "succeeded"]
+
+
 # --- SSRF ---------------------------------------------------------------------------------
 
 
