@@ -39,12 +39,9 @@ def count_or_estimate(qs: QuerySet, *, exact_up_to: int) -> tuple[int, bool]:
 
 def page_rows(qs: QuerySet, offset: int, limit: int) -> list[Any]:
     """Rows `offset` to `offset + limit` of an ordered queryset. Deep pages skip ids only
-    (a narrow read, often index-only) and then load just the page's rows, instead of
-    reading every skipped row whole."""
+    (a narrow read, often index-only) in a subquery, and the same query loads just the
+    page's rows by id, instead of reading every skipped row whole: one query, like the
+    first page, not an id query and then a row query."""
     if offset == 0:
         return list(qs[:limit])
-    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
-    if not ids:
-        return []
-    by_id = {row.pk: row for row in qs.filter(pk__in=ids)}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return list(qs.filter(pk__in=qs.values("pk")[offset : offset + limit]))

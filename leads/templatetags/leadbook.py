@@ -5,6 +5,9 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.template.base import Parser, Token
+from django.template.context import Context
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -64,3 +67,28 @@ def pretty_json(value: Any) -> str:
         except ValueError:
             return value
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+class CaptureNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, name: str) -> None:
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context: Context) -> str:
+        # Escaped as it rendered, like any template output: safe to output as it is.
+        output: SafeString = mark_safe(self.nodelist.render(context))
+        context[self.name] = output
+        return ""
+
+
+@register.tag
+def capture(parser: Parser, token: Token) -> CaptureNode:
+    """`{% capture name %}…{% endcapture %}`: render the block once, where it stands, and
+    keep its output as `name`, for markup repeated unchanged on hundreds of rows (the
+    board's stage menu, the CSRF field) that would otherwise be rendered row by row."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("Use {% capture name %}…{% endcapture %}.")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[1])

@@ -2,6 +2,8 @@
 
 import datetime
 
+import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from leads.models import ActionLog, Lead, Stage
@@ -39,19 +41,52 @@ def test_the_board_is_filtered_like_the_list(client, bob, alice, ws_a, make_lead
     assert [card.first_name for card in columns[0].cards] == ["Mine"]
 
 
+@pytest.mark.parametrize("extra_stages", [0, 4])
 def test_the_board_runs_a_fixed_number_of_queries(
-    client, alice, ws_a, make_lead, django_assert_num_queries
+    client, alice, bob, ws_a, make_lead, django_assert_num_queries, extra_stages
 ):
     stages = _stages(ws_a)
+    stages += [
+        Stage.objects.create(workspace=ws_a, slug=f"s{i}", name=f"S{i}", position=2 + i)
+        for i in range(extra_stages)
+    ]
     for i in range(40):
-        make_lead(first_name=f"L{i}", stage=stages[i % 2], assignee=alice)
+        make_lead(first_name=f"L{i}", stage=stages[i % len(stages)], assignee=(alice, bob)[i % 2])
+    make_lead(first_name="", phone="+12065550143")  # titled by its phone, in "No stage"
     client.force_login(alice.user)
-    # Session, user, memberships, the filter's five choice lists, stages, whether any
-    # lead has no stage, then two bounded queries per column (figures, cards): the same
-    # for 40 leads or a million.
-    with django_assert_num_queries(14):
+    # Session, user, memberships, the filter's five choice lists, stages, then one query
+    # for every column's figures and cards and one for the cards' assignees: the same
+    # for two stages or six, 40 leads or a million.
+    with django_assert_num_queries(11):
         response = client.get("/pipeline/")
-    assert sum(c.count for c in response.context["columns"]) == 40
+    columns = response.context["columns"]
+    assert len(columns) == len(stages) + 1
+    assert sum(c.count for c in columns) == 41
+    people = {card.assignee.name if card.assignee else None for c in columns for card in c.cards}
+    assert people == {"Alice Owner", "Bob Agent", None}
+
+
+def test_cards_show_their_lead_and_link_to_it(client, alice, ws_a, make_lead):
+    new, won = _stages(ws_a)
+    named = make_lead(first_name="Ada", last_name="Lovelace", stage=new, company="Engines")
+    by_email = make_lead(first_name="", email="only@example.com", stage=new)
+    by_phone = make_lead(first_name="", phone="+12065550142", stage=won)
+    client.force_login(alice.user)
+    text = client.get("/pipeline/", HTTP_HX_REQUEST="true").text  # the board alone
+    for lead, title in [
+        (named, "Ada Lovelace"),
+        (by_email, "only@example.com"),
+        (by_phone, "+12065550142"),
+    ]:
+        link = reverse("leads:lead_detail", args=[lead.pk])
+        assert f'<a href="{link}" class="card-title">{title}</a>' in text
+        label = f'<label for="move-{lead.pk}" class="visually-hidden">Move {title} to</label>'
+        assert label in text
+    # Each card's form: the CSRF field and every stage, its own column's selected.
+    assert text.count('name="csrfmiddlewaretoken"') == 3
+    assert text.count(f'<option value="{won.pk}">Won</option>') == 2
+    assert text.count(f'<option value="{won.pk}" selected>Won</option>') == 1
+    assert text.count(f'<option value="{new.pk}" selected>New</option>') == 2
 
 
 def test_a_column_past_the_exact_limit_says_so_instead_of_adding_up_every_lead(

@@ -415,6 +415,49 @@ def test_the_total_stops_at_the_count_cap_while_next_pages_keep_coming(api_a, ca
     assert len(last["data"]) == 1 and last["next_page_url"] is None
 
 
+@pytest.mark.parametrize("same_moment", [False, True])
+def test_every_page_tells_the_same_total_and_the_rows_in_order(
+    api_a, campaign_a, ws_a, same_moment
+):
+    other = make_campaign(ws_a, name="Other")
+    if same_moment:  # ties on created_at: the id decides, in the count as in the order
+        with time_machine.travel("2025-07-02 09:00:00Z", tick=False):
+            enrol_many(api_a, campaign_a, 9)
+            enrol_many(api_a, other, 2, start=500)
+    else:
+        enrol_many(api_a, campaign_a, 9)
+        enrol_many(api_a, other, 2, start=500)
+    CampaignLead.objects.filter(phone="+14155550104").update(status="completed")
+    for params, total in [
+        ({}, 11),
+        ({"campaign_id": campaign_a.pk}, 9),
+        ({"status": "created"}, 10),
+    ]:
+        every = [r["id"] for r in api_a.get("leads", per_page=100, **params).json()["data"]]
+        assert len(every) == total
+        for page in range(1, 7):
+            body = api_a.get("leads", per_page=2, page=page, **params).json()
+            assert (body["total"], body["last_page"]) == (total, (total + 1) // 2), (params, page)
+            assert [r["id"] for r in body["data"]] == every[(page - 1) * 2 : page * 2]
+
+
+def test_a_deep_page_runs_the_queries_of_the_first(api_a, campaign_a, django_assert_num_queries):
+    enrol_many(api_a, campaign_a, 9)
+    # Credential, the page's rows (a deep page skips ids inside the same query), the count.
+    for page in (1, 3):
+        with django_assert_num_queries(3):
+            assert api_a.get("leads", per_page=2, page=page).json()["total"] == 9
+
+
+def test_the_cap_holds_wherever_it_falls_in_a_page(api_a, campaign_a, settings):
+    settings.AUTOCALLS_LIST_COUNT_CAP = 3
+    enrol_many(api_a, campaign_a, 7)
+    for page in range(1, 6):
+        body = api_a.get("leads", per_page=2, page=page).json()
+        assert (body["total"], body["last_page"]) == (3, 2), page
+        assert (body["next_page_url"] is not None) == (page < 4)
+
+
 def test_a_long_list_shows_a_laravel_page_window(api_a, campaign_a):
     enrol_many(api_a, campaign_a, 20)
     body = api_a.get("leads", per_page=1, page=10).json()
