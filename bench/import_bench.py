@@ -5,17 +5,16 @@ workspace that already holds M leads, on a PostgreSQL database you name.
         --database postgres://postgres@127.0.0.1:5432/lb_import_bench \\
         --rows 100000 --existing 1000000 [--rss-rows 1000000]
 
-It migrates the database, fills the workspace with `seed_demo` and `generate_leads` up to
---existing leads (kept between runs), writes the CSV (10 % of rows repeat an existing
-lead's email or phone, 1 % have an invalid phone), then runs `manage.py import_leads` in a
-child process exactly as a person would and reports rows per second (the command's own
-timing, the wall clock and CPU time of the whole process) and the child's peak RSS
-(wait4), beside a same-run yardstick: COPY of as many lead-like rows into an empty table
-(targets are ratios to it: 5,000 rows/s is about 3.5 % of the ~140,000 rows/s COPY of
-issue 10's reference machine, 20,000 rows/s about 14 %). With
---rss-rows it also imports a file of that many rows (on-duplicate=create, into a
-throwaway workspace) to show that memory does not grow with the file. Results go to
-bench/out/import_bench.json."""
+It creates the database if needed, migrates it, fills the workspace with `seed_demo` and
+`generate_leads` up to --existing leads (kept between runs), writes the CSV (10 % of rows
+repeat an existing lead's email or phone, 1 % have an invalid phone), then runs `manage.py
+import_leads` in a child process exactly as a person would and reports rows per second
+(the command's own timing, the wall clock and CPU time of the whole process) and the
+child's peak RSS (wait4), beside a same-run yardstick: COPY of as many lead-like rows into
+an empty table (targets are ratios to it: 5,000 rows/s is about 3.5 % of the ~140,000
+rows/s COPY of issue 10's reference machine, 20,000 rows/s about 14 %). With --rss-rows it
+also imports a file of that many rows (on-duplicate=create, into a throwaway workspace) to
+show that memory does not grow with the file. Results go to bench/out/import_bench.json."""
 
 import argparse
 import csv
@@ -81,7 +80,19 @@ def existing_leads(environ: dict[str, str], workspace: str) -> int:
     return rows[0][0]
 
 
+def ensure_database(url: str) -> None:
+    """Create the database if it does not exist yet (one that does is kept, with the
+    leads already generated in it)."""
+    import psycopg
+
+    db, admin = url.rsplit("/", 1)[1], url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone():
+            conn.execute(f'CREATE DATABASE "{db}"')
+
+
 def prepare(environ: dict[str, str], workspace: str, existing: int) -> None:
+    ensure_database(environ["DATABASE_URL"])
     manage(environ, "migrate", "--noinput", "-v0")
     if not query(environ, "SELECT 1 FROM leads_workspace WHERE name = %s", [workspace]):
         manage(environ, "seed_demo", "--workspace", workspace)
