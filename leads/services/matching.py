@@ -14,6 +14,14 @@ def email_match_key(email: str) -> str:
     return (email or "").strip().lower()
 
 
+# A batch with more keys than this takes one lock on its whole workspace instead of one
+# per email and phone. PostgreSQL keeps every session's locks in one shared table, sized by
+# max_locks_per_transaction: on a default server about 12,000 advisory locks fit in all,
+# and of eight transactions taking 2,000 each (an import batch of a thousand rows) two
+# were refused with "out of shared memory", which fails any query that needs a lock.
+MATCH_LOCKS_PER_BATCH = 64
+
+
 def match_lock(workspace: Workspace, *, email_key: str, phone_key: str) -> None:
     """Serialize check-then-insert for the same email or phone within a workspace.
 
@@ -21,8 +29,10 @@ def match_lock(workspace: Workspace, *, email_key: str, phone_key: str) -> None:
     needs the same E.164 number): numbers of different countries sharing them only wait
     on each other, and every writer, single or batch, keeps using one key per number.
 
-    PostgreSQL: transaction-scoped advisory locks, taken in a fixed order so two requests
-    never deadlock. SQLite: IMMEDIATE transactions already serialize every writer."""
+    PostgreSQL: transaction-scoped advisory locks, the workspace's in shared mode (so a
+    large batch, which takes it exclusively, waits for the writers already in and holds
+    back the rest), then one per key, always in that order so two writers never
+    deadlock. SQLite: IMMEDIATE transactions already serialize every writer."""
     if connection.vendor != "postgresql":
         return
     keys = sorted(
@@ -31,6 +41,7 @@ def match_lock(workspace: Workspace, *, email_key: str, phone_key: str) -> None:
         if k
     )
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_workspace_lock_id(workspace)])
         for key in keys:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(workspace, key)])
 
@@ -38,14 +49,23 @@ def match_lock(workspace: Workspace, *, email_key: str, phone_key: str) -> None:
 def match_lock_many(
     workspace: Workspace, *, email_keys: Iterable[str], phone_keys: Iterable[str]
 ) -> None:
-    """match_lock for a whole batch in one statement, in the same global order (by key),
-    so a batch and single creates never deadlock each other."""
+    """match_lock for a whole batch: up to MATCH_LOCKS_PER_BATCH keys, each key's lock in
+    one statement, in the same order as match_lock; past that, the workspace's lock
+    alone, exclusively, so the transaction holds one lock however large the batch (an
+    import's writes of a thousand rows then hold back the workspace's single creates for
+    that batch's fraction of a second). A transaction that already took match locks in
+    the workspace must not go on to a large batch: it would wait for its own shared
+    lock to be released alongside the others'."""
     if connection.vendor != "postgresql":
         return
     keys = sorted({f"e:{k}" for k in email_keys if k} | {f"p:{k}" for k in phone_keys if k})
     if not keys:
         return
     with connection.cursor() as cursor:
+        if len(keys) > MATCH_LOCKS_PER_BATCH:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_workspace_lock_id(workspace)])
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_workspace_lock_id(workspace)])
         # unnest() yields the array in order, so the locks are taken in key order.
         cursor.execute(
             "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k",
@@ -61,6 +81,10 @@ MATCH_CANDIDATES = 200
 def _lock_id(workspace: Workspace, key: str) -> int:
     digest = hashlib.blake2b(f"{workspace.pk}:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def _workspace_lock_id(workspace: Workspace) -> int:
+    return _lock_id(workspace, "workspace")  # keys are "e:…" or "p:…": never this
 
 
 def lead_find_match(

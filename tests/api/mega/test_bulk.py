@@ -7,6 +7,7 @@ from api.models import IdempotencyRecord
 from leads.actors import Actor
 from leads.models import ActionLog, Lead, Rotation, WebhookDelivery
 from leads.services.leads import lead_create
+from leads.services.matching import MATCH_LOCKS_PER_BATCH
 from leads.services.webhooks import webhook_endpoint_create
 from tests.api.mega.conftest import error
 from tests.concurrency import run_in_threads
@@ -321,7 +322,9 @@ def test_bulk_needs_the_write_scope(mega_with_scopes):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_batches_and_single_creates_of_one_email_make_one_lead(ws_a, key_a):
+@pytest.mark.parametrize("others", [1, MATCH_LOCKS_PER_BATCH + 5])
+def test_concurrent_batches_and_single_creates_of_one_email_make_one_lead(ws_a, key_a, others):
+    """Small batches lock each email; large ones the workspace: one lead either way."""
     from django.test import Client
 
     from tests.api.mega.conftest import Mega
@@ -330,10 +333,11 @@ def test_concurrent_batches_and_single_creates_of_one_email_make_one_lead(ws_a, 
         mega = Mega(Client(), key_a, ws_a)
         if n % 2:
             return mega.post("leads", {"contact_email": "race@x.com"}).status_code
-        rows = [{"contact_email": "race@x.com"}, {"contact_email": f"other{n}@x.com"}]
+        rows = [{"contact_email": "race@x.com"}]
+        rows += [{"contact_email": f"other{n}-{i}@x.com"} for i in range(others)]
         return mega.post("leads/bulk", {"leads": rows}).status_code
 
     results, errors = run_in_threads(20, push)
     assert errors == [] and set(results) <= {200, 201}
     assert Lead.objects.filter(workspace=ws_a, email_normalized="race@x.com").count() == 1
-    assert Lead.objects.filter(workspace=ws_a).count() == 11
+    assert Lead.objects.filter(workspace=ws_a).count() == 1 + 10 * others
