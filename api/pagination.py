@@ -37,6 +37,30 @@ def count_or_estimate(qs: QuerySet, *, exact_up_to: int) -> tuple[int, bool]:
     return max(planner_estimate(qs), seen), True
 
 
+def page_and_total(
+    qs: QuerySet, offset: int, limit: int, *, exact_up_to: int
+) -> tuple[list[Any], int, bool]:
+    """Rows `offset` to `offset + limit` of an ordered queryset and how many rows match:
+    (rows, total, estimated), the total exact up to `exact_up_to` as in count_or_estimate.
+
+    The page is read first, with one row more than it shows. A page that is not full is
+    the last one, so the total is the rows before and on it: no count at all (a search
+    that finds three leads is one query). A full page that already lies past
+    `exact_up_to` rows proves there are more than that, so the total is the planner's
+    estimate straight away: a deep page does not count again the rows it walked past."""
+    rows = page_rows(qs, offset, limit + 1)
+    seen = offset + len(rows)
+    if len(rows) <= limit and (rows or not offset):
+        return rows, seen, False
+    shown = rows[:limit]
+    if seen <= exact_up_to or not rows:
+        total, estimated = count_or_estimate(qs, exact_up_to=exact_up_to)
+        return shown, total, estimated
+    if connections[qs.db].vendor != "postgresql":
+        return shown, qs.count(), False
+    return shown, max(planner_estimate(qs), seen), True
+
+
 def page_rows(qs: QuerySet, offset: int, limit: int) -> list[Any]:
     """Rows `offset` to `offset + limit` of an ordered queryset. Deep pages skip ids only
     (a narrow read, often index-only) in a subquery, and the same query loads just the

@@ -3,7 +3,9 @@
 Counting is what gets slow on big tables, so totalCount is exact up to
 PULSE_EXACT_COUNT_LIMIT rows (a `COUNT(*)` over a `LIMIT` subquery that stops early) and,
 past that on PostgreSQL, the planner's row estimate for the same query (an `EXPLAIN`,
-no scan). SQLite deployments are small, so they always count exactly."""
+no scan). The last page knows its total without counting, and a page lying past the limit
+goes straight to the estimate. SQLite deployments are small, so they always count
+exactly."""
 
 import math
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from api.pagination import ESTIMATED_HEADER, count_or_estimate, page_rows
+from api.pagination import ESTIMATED_HEADER, page_and_total
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -54,12 +56,6 @@ def page_params(query: Any) -> PageParams:
     )
 
 
-def count_rows(qs: QuerySet) -> tuple[int, bool]:
-    """(total, exact), exact up to PULSE_EXACT_COUNT_LIMIT (see api/pagination.py)."""
-    total, estimated = count_or_estimate(qs, exact_up_to=settings.PULSE_EXACT_COUNT_LIMIT)
-    return total, not estimated
-
-
 @dataclass(frozen=True)
 class Page:
     rows: list[Any]
@@ -84,10 +80,11 @@ class Page:
 
 
 def paginate(qs: QuerySet, params: PageParams) -> Page:
-    """One page of an ordered queryset and its (capped) count."""
-    total, exact = count_rows(qs)
-    rows = page_rows(qs, params.offset, params.page_size) if total else []
-    return Page(rows=rows, total=total, exact=exact, params=params)
+    """One page of an ordered queryset and its (capped) count (api/pagination.py)."""
+    rows, total, estimated = page_and_total(
+        qs, params.offset, params.page_size, exact_up_to=settings.PULSE_EXACT_COUNT_LIMIT
+    )
+    return Page(rows=rows, total=total, exact=not estimated, params=params)
 
 
 def page_serializer(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:

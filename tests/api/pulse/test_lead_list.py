@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import Lead, LeadSource, Team
@@ -283,6 +284,40 @@ def test_past_the_exact_count_limit_postgres_reports_an_estimate(api_a, ws_a):
     small = api_a.get("leads", firstName="L7")
     assert small.json()["totalCount"] == 1
     assert "Total-Count-Estimated" not in small
+
+
+def counted(queries) -> bool:
+    return any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+@override_settings(PULSE_EXACT_COUNT_LIMIT=20)
+def test_the_last_page_knows_its_total_without_counting(api_a, ws_a):
+    """Past the exact limit too: the rows before the last page and on it are all there
+    are."""
+    Lead.objects.bulk_create([Lead(workspace=ws_a, first_name=f"L{i}") for i in range(25)])
+    with CaptureQueriesContext(connection) as queries:
+        response = api_a.get("leads", page=3, pageSize=10)
+    body = response.json()
+    assert (body["totalCount"], body["totalPages"], len(body["data"])) == (25, 3, 5)
+    assert "Total-Count-Estimated" not in response
+    assert not counted(queries)
+
+
+@pytest.mark.postgres
+@override_settings(PULSE_EXACT_COUNT_LIMIT=100)
+def test_a_full_page_past_the_exact_limit_is_estimated_without_counting(api_a, ws_a):
+    Lead.objects.bulk_create([Lead(workspace=ws_a, first_name=f"L{i}") for i in range(300)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leads_lead")
+    with CaptureQueriesContext(connection) as queries:
+        response = api_a.get("leads", page=15)  # rows 141 to 150
+    assert response["Total-Count-Estimated"] == "true"
+    assert response.json()["totalCount"] >= 151
+    assert len(response.json()["data"]) == 10
+    assert not counted(queries)
+    with CaptureQueriesContext(connection) as queries:
+        assert api_a.get("leads").json()["totalCount"] >= 101  # page 1 proves 101 by counting
+    assert counted(queries)
 
 
 def test_another_workspace_never_appears(api_b, ws_a, ws_b):
