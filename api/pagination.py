@@ -37,28 +37,40 @@ def count_or_estimate(qs: QuerySet, *, exact_up_to: int) -> tuple[int, bool]:
     return max(planner_estimate(qs), seen), True
 
 
+def total_for_page(
+    qs: QuerySet, *, offset: int, shown: int, more: bool, exact_up_to: int
+) -> tuple[int, bool]:
+    """How many rows `qs` matches, for a page that starts `offset` rows in and shows
+    `shown` of them (`more`: at least one row follows it): (total, estimated), exact up
+    to `exact_up_to` as in count_or_estimate.
+
+    A page that is not full is the last one, so the total is the rows before it and on
+    it: no count at all (a search that finds three leads is one query). A full page that
+    already lies past `exact_up_to` rows proves there are more than that, so the total is
+    the planner's estimate straight away: a deep page does not count again the rows it
+    walked past."""
+    seen = offset + shown + (1 if more else 0)
+    if not more and (shown or not offset):
+        return seen, False
+    if seen <= exact_up_to or not shown:
+        return count_or_estimate(qs, exact_up_to=exact_up_to)
+    if connections[qs.db].vendor != "postgresql":
+        return qs.count(), False
+    return max(planner_estimate(qs), seen), True
+
+
 def page_and_total(
     qs: QuerySet, offset: int, limit: int, *, exact_up_to: int
 ) -> tuple[list[Any], int, bool]:
-    """Rows `offset` to `offset + limit` of an ordered queryset and how many rows match:
-    (rows, total, estimated), the total exact up to `exact_up_to` as in count_or_estimate.
-
-    The page is read first, with one row more than it shows. A page that is not full is
-    the last one, so the total is the rows before and on it: no count at all (a search
-    that finds three leads is one query). A full page that already lies past
-    `exact_up_to` rows proves there are more than that, so the total is the planner's
-    estimate straight away: a deep page does not count again the rows it walked past."""
+    """Rows `offset` to `offset + limit` of an ordered queryset (read with one row more,
+    to know whether others follow) and total_for_page's (total, estimated)."""
     rows = page_rows(qs, offset, limit + 1)
-    seen = offset + len(rows)
-    if len(rows) <= limit and (rows or not offset):
-        return rows, seen, False
-    shown = rows[:limit]
-    if seen <= exact_up_to or not rows:
-        total, estimated = count_or_estimate(qs, exact_up_to=exact_up_to)
-        return shown, total, estimated
-    if connections[qs.db].vendor != "postgresql":
-        return shown, qs.count(), False
-    return shown, max(planner_estimate(qs), seen), True
+    more = len(rows) > limit
+    rows = rows[:limit]
+    total, estimated = total_for_page(
+        qs, offset=offset, shown=len(rows), more=more, exact_up_to=exact_up_to
+    )
+    return rows, total, estimated
 
 
 def page_rows(qs: QuerySet, offset: int, limit: int) -> list[Any]:

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from api.errors import ApiError
 from api.mega.serializers import LOST_STATUSES
-from api.pagination import count_or_estimate
+from api.pagination import count_or_estimate, total_for_page
 from leads.models import Lead
 
 CURSOR_SALT = "leadbook.mega.cursor"
@@ -154,7 +154,12 @@ def lead_page(queryset: QuerySet, params: Mapping[str, Any]) -> LeadPage:
         rows = list(_ordered(rows_qs, sort_by, descending)[offset : offset + limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    total, estimated = count_or_estimate(queryset, exact_up_to=EXACT_TOTAL_CAP)
+    if params.get("cursor"):  # how many rows came before is unknown: count
+        total, estimated = count_or_estimate(queryset, exact_up_to=EXACT_TOTAL_CAP)
+    else:
+        total, estimated = total_for_page(
+            queryset, offset=offset, shown=len(rows), more=more, exact_up_to=EXACT_TOTAL_CAP
+        )
     return LeadPage(
         leads=rows,
         total=total,

@@ -279,3 +279,17 @@ def test_the_total_is_exact_up_to_the_cap_and_flagged_beyond(mega_a, ws_a, monke
     monkeypatch.setattr(listing, "EXACT_TOTAL_CAP", 6)
     exact = mega_a.get("leads", {"limit": 2})
     assert exact.json()["total"] == 6 and "Total-Count-Estimated" not in exact
+
+
+def test_a_last_page_has_its_exact_total_without_a_count(mega_a, ws_a, monkeypatch):
+    """Even past the cap: the rows before the last page and on it are all there are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_leads(ws_a, 6)
+    monkeypatch.setattr(listing, "EXACT_TOTAL_CAP", 5)
+    with CaptureQueriesContext(connection) as queries:
+        response = mega_a.get("leads", {"limit": 4, "offset": 4})
+    assert response.json()["total"] == 6 and len(response.json()["leads"]) == 2
+    assert "Total-Count-Estimated" not in response
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
