@@ -54,8 +54,9 @@ def match_lock_many(
     alone, exclusively, so the transaction holds one lock however large the batch (an
     import's writes of a thousand rows then hold back the workspace's single creates for
     that batch's fraction of a second). A transaction that already took match locks in
-    the workspace must not go on to a large batch: it would wait for its own shared
-    lock to be released alongside the others'."""
+    the workspace should not go on to a large batch: a create waiting on one of its key
+    locks would hold the shared lock it waits for, a deadlock that PostgreSQL breaks by
+    failing one of the two."""
     if connection.vendor != "postgresql":
         return
     keys = sorted({f"e:{k}" for k in email_keys if k} | {f"p:{k}" for k in phone_keys if k})
